@@ -1,0 +1,285 @@
+//! The typed form of one catalogue entry (`catalogue/<id>.toml`).
+//!
+//! These structs mirror the file format field for field, so that JSON output uses the same names as
+//! the catalogue files. They hold data only: checking values against the vocabularies is the job of
+//! `validate`, and nothing here reads files.
+
+use serde::{Deserialize, Serialize};
+
+/// Where an entry came from: compiled into the binary, or a user's catalogue folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum Origin {
+    #[default]
+    Bundled,
+    /// A user file, with its path. A user entry with a bundled id overrides the bundled one.
+    User(String),
+}
+
+impl Origin {
+    pub fn is_user(&self) -> bool {
+        matches!(self, Origin::User(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub description: String,
+    pub domain: String,
+    pub modalities: Vec<String>,
+    pub body_parts: Vec<String>,
+    pub species: Vec<String>,
+    pub tasks: Vec<String>,
+    pub finding_categories: Vec<String>,
+    pub clinical_context: Vec<String>,
+    pub validation_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
+    #[serde(default)]
+    pub file_formats: Vec<String>,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_note: Option<String>,
+    pub homepage: String,
+    #[serde(default)]
+    pub unverified: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_citation: Option<String>,
+    pub ground_truth: GroundTruth,
+    pub access: Access,
+    pub licence: Licence,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<Acknowledgement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<Size>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub citations: Vec<Citation>,
+    pub sources: Vec<Source>,
+    pub seed: Seed,
+    /// Set by the loader, never read from a file.
+    #[serde(default, skip_deserializing)]
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroundTruth {
+    pub kinds: Vec<String>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    pub level: String,
+    pub how: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Licence {
+    /// An SPDX id known to the vocabulary, `custom` (then `name` is required) or `unknown`.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
+}
+
+impl Licence {
+    pub const CUSTOM: &'static str = "custom";
+    pub const UNKNOWN: &'static str = "unknown";
+
+    /// A short human label: the SPDX id, the custom licence's name, or "unknown".
+    pub fn label(&self) -> &str {
+        match (self.id.as_str(), &self.name) {
+            (Self::CUSTOM, Some(name)) => name,
+            (id, _) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    /// The provider's required wording, verbatim.
+    pub text: String,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Size {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subjects: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub studies: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Size {
+    /// A compact human summary such as "1,566 subjects · 10,239 images", empty when no count is known.
+    pub fn summary(&self) -> String {
+        let counts = [
+            (self.subjects, "subjects"),
+            (self.cases, "cases"),
+            (self.studies, "studies"),
+            (self.series, "series"),
+            (self.images, "images"),
+        ];
+        let mut parts: Vec<String> = counts
+            .iter()
+            .filter_map(|(n, what)| n.map(|n| format!("{} {what}", group_thousands(n))))
+            .collect();
+        if let Some(volume) = &self.volume {
+            parts.push(volume.clone());
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Formats 10239 as "10,239".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub kind: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    /// `paper` (a publication about the data) or `dataset` (the data's own citation).
+    pub role: String,
+    /// A CSL item type, e.g. `article-journal` or `dataset`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub authors: Vec<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    pub year: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmcid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arxiv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isbn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub evidence: String,
+    pub source: String,
+    #[serde(default)]
+    pub unverified: Vec<String>,
+}
+
+impl Citation {
+    /// True when the citation has a DOI whose value no note marks as unverified.
+    pub fn has_verified_doi(&self) -> bool {
+        self.doi.is_some() && !self.unverified.iter().any(|f| f == "doi")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub url: String,
+    pub kind: String,
+    #[serde(default)]
+    pub supports: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    pub name: String,
+    pub section: String,
+    #[serde(default)]
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub corrections: Vec<String>,
+}
+
+impl Entry {
+    /// Whether the named top-level field is marked as not verified.
+    pub fn is_unverified(&self, field: &str) -> bool {
+        self.unverified.iter().any(|f| f == field)
+    }
+
+    /// The link a user most likely wants: the homepage.
+    pub fn primary_url(&self) -> &str {
+        &self.homepage
+    }
+
+    /// True when at least one citation carries a DOI not marked unverified.
+    pub fn has_verified_doi(&self) -> bool {
+        self.citations.iter().any(Citation::has_verified_doi)
+    }
+
+    /// True when any field or citation field is marked unverified.
+    pub fn has_unverified_fields(&self) -> bool {
+        !self.unverified.is_empty() || self.citations.iter().any(|c| !c.unverified.is_empty())
+    }
+}

@@ -1,0 +1,132 @@
+//! The controlled vocabularies (`catalogue/vocabulary.toml`): every value a faceted field may take,
+//! with its label, synonyms and standard code.
+//!
+//! Search uses the synonyms for query expansion and the loader uses them for did-you-mean hints; this
+//! module only holds and looks up the terms.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub label: String,
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_system: Option<String>,
+}
+
+/// One vocabulary: its values in file order.
+pub type Terms = IndexMap<String, Term>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    pub modalities: Terms,
+    pub body_parts: Terms,
+    pub species: Terms,
+    pub access_levels: Terms,
+    pub tiers: Terms,
+    pub tasks: Terms,
+    pub finding_categories: Terms,
+    pub clinical_context: Terms,
+    pub ground_truth_kinds: Terms,
+    pub validation_statuses: Terms,
+    pub domains: Terms,
+    pub statuses: Terms,
+    pub link_kinds: Terms,
+    pub link_statuses: Terms,
+    pub source_kinds: Terms,
+    pub citation_types: Terms,
+    pub licences: Terms,
+}
+
+/// The vocabularies by name, for code that handles them generically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VocabName {
+    Modalities,
+    BodyParts,
+    Species,
+    AccessLevels,
+    Tiers,
+    Tasks,
+    FindingCategories,
+    ClinicalContext,
+    GroundTruthKinds,
+    ValidationStatuses,
+    Domains,
+    Statuses,
+    LinkKinds,
+    LinkStatuses,
+    SourceKinds,
+    CitationTypes,
+    Licences,
+}
+
+impl VocabName {
+    /// A singular noun for messages: "unknown modality".
+    pub fn noun(self) -> &'static str {
+        match self {
+            VocabName::Modalities => "modality",
+            VocabName::BodyParts => "body part",
+            VocabName::Species => "species",
+            VocabName::AccessLevels => "access level",
+            VocabName::Tiers => "tier",
+            VocabName::Tasks => "task",
+            VocabName::FindingCategories => "finding category",
+            VocabName::ClinicalContext => "clinical context",
+            VocabName::GroundTruthKinds => "ground-truth kind",
+            VocabName::ValidationStatuses => "validation status",
+            VocabName::Domains => "domain",
+            VocabName::Statuses => "status",
+            VocabName::LinkKinds => "link kind",
+            VocabName::LinkStatuses => "link status",
+            VocabName::SourceKinds => "source kind",
+            VocabName::CitationTypes => "citation type",
+            VocabName::Licences => "licence id",
+        }
+    }
+}
+
+impl Vocabulary {
+    pub fn terms(&self, name: VocabName) -> &Terms {
+        match name {
+            VocabName::Modalities => &self.modalities,
+            VocabName::BodyParts => &self.body_parts,
+            VocabName::Species => &self.species,
+            VocabName::AccessLevels => &self.access_levels,
+            VocabName::Tiers => &self.tiers,
+            VocabName::Tasks => &self.tasks,
+            VocabName::FindingCategories => &self.finding_categories,
+            VocabName::ClinicalContext => &self.clinical_context,
+            VocabName::GroundTruthKinds => &self.ground_truth_kinds,
+            VocabName::ValidationStatuses => &self.validation_statuses,
+            VocabName::Domains => &self.domains,
+            VocabName::Statuses => &self.statuses,
+            VocabName::LinkKinds => &self.link_kinds,
+            VocabName::LinkStatuses => &self.link_statuses,
+            VocabName::SourceKinds => &self.source_kinds,
+            VocabName::CitationTypes => &self.citation_types,
+            VocabName::Licences => &self.licences,
+        }
+    }
+
+    /// The label of `key` in vocabulary `name`, or the key itself when unknown.
+    pub fn label<'a>(&'a self, name: VocabName, key: &'a str) -> &'a str {
+        self.terms(name).get(key).map_or(key, |t| t.label.as_str())
+    }
+
+    /// The key whose synonym (or label, case-insensitively) is `text`, if any: "MRI" → "MR".
+    pub fn key_for_synonym(&self, name: VocabName, text: &str) -> Option<&str> {
+        let wanted = text.trim().to_lowercase();
+        self.terms(name).iter().find_map(|(key, term)| {
+            let hit = key.to_lowercase() == wanted
+                || term.label.to_lowercase() == wanted
+                || term.synonyms.iter().any(|s| s.to_lowercase() == wanted);
+            hit.then_some(key.as_str())
+        })
+    }
+}

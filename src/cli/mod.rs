@@ -1,0 +1,443 @@
+//! The command line: argument parsing and the subcommands, each a thin wrapper over the library.
+//!
+//! Human output goes to stdout, problems and warnings to stderr. `--json` output is a stable
+//! contract documented in the README: field names are those of the catalogue files.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use medatlas::catalogue::facets::{self, FacetKind};
+use medatlas::catalogue::{Catalogue, CatalogueError, Entry, LoadOptions, VocabName};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "medatlas",
+    version,
+    about = "A knowledge browser for medical imaging datasets.",
+    long_about = "A knowledge browser for medical imaging datasets. Without a subcommand it opens the \
+                  desktop window; the subcommands below work in the terminal."
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct GlobalArgs {
+    /// Also load catalogue entries from this folder (repeatable). An entry with a bundled id
+    /// overrides the bundled one.
+    #[arg(long = "catalogue", value_name = "DIR", global = true)]
+    pub catalogue_dirs: Vec<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// Bundled entries, the platform's user catalogue folder, then `--catalogue` folders.
+    pub fn load_catalogue(&self) -> Result<Catalogue, CatalogueError> {
+        Catalogue::load(&LoadOptions::with_default_user_dir(
+            self.catalogue_dirs.clone(),
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every dataset in the catalogue.
+    List {
+        /// Print a JSON array of full entries.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one dataset in full.
+    Show {
+        /// The dataset's id, e.g. `adni`.
+        id: String,
+        /// Print the entry as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check catalogue files: the bundled and user catalogue, or the given folders.
+    Validate {
+        /// Folders to check on their own (each with its own vocabulary.toml if it has one).
+        dirs: Vec<PathBuf>,
+    },
+    /// Facet values with their counts.
+    Facets {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs one subcommand and maps its outcome to the process exit code.
+pub fn run(global: &GlobalArgs, command: Command) -> ExitCode {
+    match dispatch(global, command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
+    if let Command::Validate { dirs } = &command {
+        return validate(global, dirs);
+    }
+    let catalogue = global.load_catalogue()?;
+    warn_problems(&catalogue);
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::List { json } => list(&mut out, &catalogue, json)?,
+        Command::Show { id, json } => {
+            let Some(entry) = catalogue.get(&id) else {
+                let suggestions = catalogue.suggest(&id);
+                eprintln!("error: no dataset with id \"{id}\"");
+                if !suggestions.is_empty() {
+                    eprintln!("    help: did you mean {}?", suggestions.join(", "));
+                }
+                eprintln!("    help: `medatlas list` shows every id");
+                return Ok(ExitCode::from(2));
+            };
+            show(&mut out, &catalogue, entry, json)?;
+        }
+        Command::Facets { json } => facets_cmd(&mut out, &catalogue, json)?,
+        Command::Validate { .. } => unreachable!("handled above"),
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Broken user files never stop a command: they are reported on stderr and skipped.
+fn warn_problems(catalogue: &Catalogue) {
+    if catalogue.problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {} catalogue problem(s); the affected files were skipped:",
+        catalogue.problems.len()
+    );
+    for problem in &catalogue.problems {
+        eprintln!("{problem}");
+    }
+}
+
+fn validate(global: &GlobalArgs, dirs: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut problems = 0;
+    let mut checked = Vec::new();
+    if dirs.is_empty() {
+        let catalogue = global.load_catalogue()?;
+        for problem in &catalogue.problems {
+            eprintln!("{problem}");
+        }
+        problems += catalogue.problems.len();
+        checked.push((
+            "the bundled and user catalogue".to_owned(),
+            catalogue.files_read,
+            catalogue.entries.len(),
+        ));
+    } else {
+        for dir in dirs {
+            let catalogue = Catalogue::validate_dir(dir)?;
+            for problem in &catalogue.problems {
+                eprintln!("{problem}");
+            }
+            problems += catalogue.problems.len();
+            checked.push((
+                dir.display().to_string(),
+                catalogue.files_read,
+                catalogue.entries.len(),
+            ));
+        }
+    }
+    for (what, files, valid) in &checked {
+        println!("{what}: {files} file(s) read, {valid} valid entries");
+    }
+    if problems == 0 {
+        println!("ok: no problems");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{problems} problem(s) found");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn list(out: &mut impl Write, catalogue: &Catalogue, json: bool) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &catalogue.entries)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let id_width = catalogue
+        .entries
+        .iter()
+        .map(|e| e.id.len())
+        .max()
+        .unwrap_or(2);
+    writeln!(
+        out,
+        "{:<id_width$}  TIER  {:<12}  {:<22}  NAME",
+        "ID", "ACCESS", "MODALITIES"
+    )?;
+    for e in &catalogue.entries {
+        let tier = e.tier.map_or("-".to_owned(), |t| t.to_string());
+        let user = if e.origin.is_user() { " [user]" } else { "" };
+        writeln!(
+            out,
+            "{:<id_width$}  {:<4}  {:<12}  {:<22}  {}{user}",
+            e.id,
+            tier,
+            e.access.level,
+            truncate(&e.modalities.join(","), 22),
+            e.name
+        )?;
+    }
+    writeln!(out, "{} datasets", catalogue.entries.len())?;
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn labels(catalogue: &Catalogue, name: VocabName, keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| catalogue.vocabulary.label(name, k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, e)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let v = &catalogue.vocabulary;
+    let flag = |field: &str| {
+        if e.is_unverified(field) {
+            " (unverified)"
+        } else {
+            ""
+        }
+    };
+    writeln!(out, "{} ({})", e.name, e.short_name)?;
+    writeln!(
+        out,
+        "id: {}{}",
+        e.id,
+        if e.origin.is_user() {
+            "  [user entry]"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(out, "{}", e.summary)?;
+    writeln!(out)?;
+    writeln!(out, "{}", e.description)?;
+    writeln!(out)?;
+    let rows: Vec<(&str, String, &str)> = vec![
+        (
+            "Domain",
+            v.label(VocabName::Domains, &e.domain).to_owned(),
+            "domain",
+        ),
+        (
+            "Modalities",
+            labels(catalogue, VocabName::Modalities, &e.modalities),
+            "modalities",
+        ),
+        (
+            "Body parts",
+            labels(catalogue, VocabName::BodyParts, &e.body_parts),
+            "body_parts",
+        ),
+        (
+            "Species",
+            labels(catalogue, VocabName::Species, &e.species),
+            "species",
+        ),
+        (
+            "Tasks",
+            labels(catalogue, VocabName::Tasks, &e.tasks),
+            "tasks",
+        ),
+        (
+            "Findings",
+            labels(
+                catalogue,
+                VocabName::FindingCategories,
+                &e.finding_categories,
+            ),
+            "finding_categories",
+        ),
+        (
+            "Clinical context",
+            labels(catalogue, VocabName::ClinicalContext, &e.clinical_context),
+            "clinical_context",
+        ),
+        (
+            "Ground truth",
+            format!(
+                "{} — {}",
+                labels(
+                    catalogue,
+                    VocabName::GroundTruthKinds,
+                    &e.ground_truth.kinds
+                ),
+                e.ground_truth.description
+            ),
+            "ground_truth",
+        ),
+        (
+            "Validation",
+            v.label(VocabName::ValidationStatuses, &e.validation_status)
+                .to_owned(),
+            "validation_status",
+        ),
+        (
+            "Access",
+            format!(
+                "{} — {}",
+                v.label(VocabName::AccessLevels, &e.access.level),
+                e.access.how
+            ),
+            "access",
+        ),
+        ("Licence", e.licence.label().to_owned(), "licence"),
+        (
+            "Usage terms",
+            e.licence.terms.clone().unwrap_or_default(),
+            "licence",
+        ),
+        (
+            "Size",
+            e.size
+                .as_ref()
+                .map(|s| {
+                    let summary = s.summary();
+                    match (&s.note, summary.is_empty()) {
+                        (Some(note), true) => note.clone(),
+                        (Some(note), false) => format!("{summary} ({note})"),
+                        (None, _) => summary,
+                    }
+                })
+                .unwrap_or_default(),
+            "size",
+        ),
+        ("Formats", e.file_formats.join(", "), "file_formats"),
+        (
+            "Tier",
+            e.tier.map_or("none".to_owned(), |t| {
+                v.label(VocabName::Tiers, &t.to_string()).to_owned()
+            }),
+            "tier",
+        ),
+        (
+            "Status",
+            match &e.status_note {
+                Some(note) => format!("{} — {note}", v.label(VocabName::Statuses, &e.status)),
+                None => v.label(VocabName::Statuses, &e.status).to_owned(),
+            },
+            "status",
+        ),
+    ];
+    for (label, value, field) in rows {
+        if !value.is_empty() {
+            writeln!(out, "{label:>16}: {value}{}", flag(field))?;
+        }
+    }
+    if let Some(ack) = &e.acknowledgement {
+        writeln!(
+            out,
+            "{:>16}: \"{}\" (source: {})",
+            "Acknowledge", ack.text, ack.source
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Links:")?;
+    writeln!(out, "  homepage: {}{}", e.homepage, flag("homepage"))?;
+    for link in &e.links {
+        let status = link
+            .status
+            .as_deref()
+            .filter(|s| *s != "current")
+            .map(|s| format!(" [{}]", v.label(VocabName::LinkStatuses, s)))
+            .unwrap_or_default();
+        let label = link
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        writeln!(out, "  {}: {}{label}{status}", link.kind, link.url)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Citations:")?;
+    if let Some(reason) = &e.no_citation {
+        writeln!(out, "  no citation known: {reason}")?;
+    }
+    for c in &e.citations {
+        let doi = c
+            .doi
+            .as_deref()
+            .map(|d| format!(" https://doi.org/{d}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  [{}] {} ({}). {}. {}.{doi}",
+            c.role,
+            c.authors.join("; "),
+            c.year,
+            c.title,
+            c.container.as_deref().unwrap_or("")
+        )?;
+    }
+    if !e.unverified.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Not verified: {}", e.unverified.join(", "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Sources:")?;
+    for s in &e.sources {
+        writeln!(out, "  [{}] {} ({})", s.kind, s.url, s.supports.join(", "))?;
+    }
+    Ok(())
+}
+
+fn facets_cmd(out: &mut impl Write, catalogue: &Catalogue, json: bool) -> anyhow::Result<()> {
+    let all: Vec<_> = FacetKind::ALL
+        .iter()
+        .map(|&f| facets::count(f, &catalogue.entries, &catalogue.vocabulary))
+        .collect();
+    if json {
+        let mut map = serde_json::Map::new();
+        for counts in &all {
+            map.insert(
+                counts.facet.key().to_owned(),
+                serde_json::to_value(&counts.values)?,
+            );
+        }
+        let doc = serde_json::json!({ "total": catalogue.entries.len(), "facets": map });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{} datasets", catalogue.entries.len())?;
+    for counts in &all {
+        writeln!(out)?;
+        writeln!(out, "{} ({}):", counts.label, counts.facet.key())?;
+        for v in counts.values.iter().filter(|v| v.count > 0) {
+            writeln!(out, "  {:>4}  {:<24} {}", v.count, v.value, v.label)?;
+        }
+    }
+    Ok(())
+}

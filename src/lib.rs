@@ -1,0 +1,11 @@
+//! MedAtlas core: the curated catalogue of medical imaging datasets and everything built on it.
+//!
+//! This library knows nothing of any user interface. The desktop window (`src/ui`) and the command
+//! line (`src/cli`) are thin front ends over these modules:
+//! - `catalogue`: the bundled and user entries, their vocabularies, validation and facets.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+
+/// The program's version, for About boxes and User-Agent strings.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
