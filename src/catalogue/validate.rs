@@ -875,7 +875,7 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
     let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
-        .map(|c| (strsim::levenshtein(&word, &c.to_lowercase()), c))
+        .map(|c| (strsim::damerau_levenshtein(&word, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -1,0 +1,356 @@
+//! Integration tests of the catalogue through the real `medatlas` binary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(path)
+}
+
+/// Runs the binary with an empty, private data dir so no real user catalogue is read.
+fn medatlas(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temp dir");
+    medatlas_with_data_home(args, home.path())
+}
+
+fn medatlas_with_data_home(args: &[&str], data_home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medatlas"))
+        .args(args)
+        .env("XDG_DATA_HOME", data_home)
+        .env("HOME", data_home)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run medatlas")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(o),
+            stderr(o)
+        )
+    })
+}
+
+/// (id, tier) pairs from the seed's stable id list.
+fn seed_ids() -> Vec<(String, Option<u64>)> {
+    let text = std::fs::read_to_string(data("catalogue-ids.tsv")).expect("id list");
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols[0].to_owned(), cols[3].trim().parse().ok())
+        })
+        .collect()
+}
+
+#[test]
+fn every_seed_id_is_listed_with_its_facts() {
+    let out = medatlas(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries = json(&out);
+    let entries = entries.as_array().expect("array");
+    let by_id: BTreeMap<&str, &Value> = entries
+        .iter()
+        .map(|e| (e["id"].as_str().expect("id"), e))
+        .collect();
+    let seeds = seed_ids();
+    assert_eq!(seeds.len(), 44);
+    for (id, tier) in &seeds {
+        let e = by_id
+            .get(id.as_str())
+            .unwrap_or_else(|| panic!("seed id {id} missing from `list --json`"));
+        assert_eq!(e["tier"].as_u64(), *tier, "tier of {id}");
+        for field in ["modalities", "body_parts"] {
+            assert!(
+                !e[field].as_array().expect(field).is_empty(),
+                "{id} has no {field}"
+            );
+        }
+        assert!(e["access"]["level"].is_string(), "{id} access");
+        assert!(e["licence"]["id"].is_string(), "{id} licence");
+        let citations = e["citations"].as_array().expect("citations");
+        assert!(
+            !citations.is_empty() || e["no_citation"].is_string(),
+            "{id} has neither a citation nor a no_citation reason"
+        );
+        assert_eq!(e["origin"]["kind"], "bundled");
+    }
+}
+
+#[test]
+fn list_text_shows_every_entry() {
+    let out = medatlas(&["list"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for (id, _) in seed_ids() {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} not in list"
+        );
+    }
+    assert!(text.contains("44 datasets"));
+}
+
+#[test]
+fn validate_passes_on_the_bundled_catalogue() {
+    let out = medatlas(&["validate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok: no problems"));
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogue");
+    let out = medatlas(&["validate", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("44 valid entries"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn each_malformed_file_yields_its_own_precise_error() {
+    let dir = data("malformed");
+    let expected = std::fs::read_to_string(dir.join("EXPECTED.tsv")).expect("expectations");
+    let rows: Vec<(String, usize, String)> = expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (
+                cols[0].to_owned(),
+                cols[1].parse().expect("line"),
+                cols[2].to_owned(),
+            )
+        })
+        .collect();
+    assert!(rows.len() >= 20, "need at least 20 malformed files");
+    let on_disk = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "toml")
+        })
+        .count();
+    assert_eq!(
+        on_disk,
+        rows.len(),
+        "every malformed file has an expectation"
+    );
+
+    let out = medatlas(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "validate must fail");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    let problem_lines: Vec<&str> = err.lines().filter(|l| !l.starts_with(' ')).collect();
+    for (file, line, fragment) in &rows {
+        let prefix = format!("{}:{line}:", dir.join(file).display());
+        let matching: Vec<&&str> = problem_lines
+            .iter()
+            .filter(|l| l.contains(&format!("{}", dir.join(file).display())))
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "{file} should yield exactly one problem, got: {matching:?}"
+        );
+        assert!(
+            matching[0].starts_with(&prefix) && matching[0].contains(fragment.as_str()),
+            "{file}: expected `{prefix} … {fragment}`, got `{}`",
+            matching[0]
+        );
+    }
+    assert!(stdout(&out).contains(&format!("{} problem(s) found", rows.len())));
+}
+
+#[test]
+fn did_you_mean_hints_list_accepted_values() {
+    let out = medatlas(&["validate", data("malformed").to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(err.contains("did you mean \"MR\"?"), "{err}");
+    assert!(err.contains("did you mean \"brain\"?"), "{err}");
+    assert!(err.contains("did you mean \"open\"?"), "{err}");
+    assert!(err.contains("did you mean `summary`?"), "{err}");
+    assert!(err.contains("did you mean \"CC-BY-4.0\"?"), "{err}");
+    assert!(err.contains("accepted: CT, MR, PT"), "{err}");
+}
+
+#[test]
+fn oversized_file_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    let mut text = String::from("id = \"huge\"\n");
+    while text.len() < 300 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = medatlas(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("catalogue files may be at most 262144 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn user_folder_overrides_a_bundled_entry_and_adds_new_ones() {
+    let dir = data("user-catalogue");
+    let out = medatlas(&["--catalogue", dir.to_str().unwrap(), "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries = json(&out);
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 45);
+    let mias = entries.iter().find(|e| e["id"] == "mias").unwrap();
+    assert_eq!(mias["name"], "MIAS (local mirror)");
+    assert_eq!(mias["origin"]["kind"], "user");
+    assert!(
+        mias["origin"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("mias.toml")
+    );
+    let added = entries
+        .iter()
+        .find(|e| e["id"] == "example-brain-mri")
+        .unwrap();
+    assert_eq!(added["origin"]["kind"], "user");
+
+    let out = medatlas(&["--catalogue", dir.to_str().unwrap(), "list"]);
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.starts_with("mias ")).unwrap();
+    assert!(line.contains("[user]"), "{line}");
+}
+
+#[test]
+fn platform_user_folder_is_read() {
+    let home = tempfile::tempdir().unwrap();
+    let user_dir = home.path().join("medatlas/catalogue");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    std::fs::copy(
+        data("user-catalogue/example-brain-mri.toml"),
+        user_dir.join("example-brain-mri.toml"),
+    )
+    .unwrap();
+    let out = medatlas_with_data_home(&["show", "example-brain-mri", "--json"], home.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["origin"]["kind"], "user");
+}
+
+#[test]
+fn broken_user_files_never_stop_the_cli() {
+    let dir = data("malformed");
+    let out = medatlas(&["--catalogue", dir.to_str().unwrap(), "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out).as_array().unwrap().len(), 44);
+    let err = stderr(&out);
+    assert!(err.contains("warning: 27 catalogue problem(s)"), "{err}");
+    assert!(err.contains("unknown-modality.toml:12:15"), "{err}");
+}
+
+#[test]
+fn duplicate_ids_across_user_folders_are_reported() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for dir in [&a, &b] {
+        std::fs::copy(
+            data("user-catalogue/example-brain-mri.toml"),
+            dir.path().join("example-brain-mri.toml"),
+        )
+        .unwrap();
+    }
+    let out = medatlas(&[
+        "--catalogue",
+        a.path().to_str().unwrap(),
+        "--catalogue",
+        b.path().to_str().unwrap(),
+        "validate",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("duplicate id \"example-brain-mri\": already defined in"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_catalogue_folder_is_reported_not_fatal() {
+    let out = medatlas(&["--catalogue", "/nonexistent/medatlas-test", "list"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("catalogue folder not found"));
+}
+
+#[test]
+fn show_prints_one_entry_and_suggests_on_unknown_ids() {
+    let out = medatlas(&["show", "adni", "--json"]);
+    assert!(out.status.success());
+    let e = json(&out);
+    assert_eq!(e["id"], "adni");
+    assert_eq!(e["citations"][0]["doi"], "10.1212/WNL.0b013e3181cb3e25");
+
+    let out = medatlas(&["show", "adni"]);
+    let text = stdout(&out);
+    assert!(text.contains("Alzheimer's Disease Neuroimaging Initiative (ADNI)"));
+    assert!(text.contains("https://adni.loni.usc.edu/"));
+
+    let out = medatlas(&["show", "chestxray14"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean nih-chestxray14?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn facets_count_every_entry() {
+    let out = medatlas(&["facets", "--json"]);
+    assert!(out.status.success());
+    let doc = json(&out);
+    assert_eq!(doc["total"], 44);
+    let tiers = doc["facets"]["tier"].as_array().unwrap();
+    let sum: u64 = tiers.iter().map(|v| v["count"].as_u64().unwrap()).sum();
+    assert_eq!(sum, 44, "every entry has exactly one tier value");
+    let by_value: BTreeMap<&str, u64> = tiers
+        .iter()
+        .map(|v| (v["value"].as_str().unwrap(), v["count"].as_u64().unwrap()))
+        .collect();
+    let expected_tier1 = seed_ids().iter().filter(|(_, t)| *t == Some(1)).count() as u64;
+    assert_eq!(by_value["1"], expected_tier1);
+    let keys: BTreeSet<&str> = doc["facets"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "tier",
+        "modalities",
+        "body_parts",
+        "access",
+        "species",
+        "tasks",
+    ] {
+        assert!(keys.contains(key), "facet {key}");
+    }
+}
