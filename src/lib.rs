@@ -2,10 +2,12 @@
 //!
 //! This library knows nothing of any user interface. The desktop window (`src/ui`) and the command
 //! line (`src/cli`) are thin front ends over these modules:
-//! - `catalogue`: the bundled and user entries, their vocabularies, validation and facets.
+//! - `catalogue`: the bundled and user entries, their vocabularies, validation and facets;
+//! - `cite`: citations in APA, Vancouver, BibTeX, RIS and CSL-JSON.
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
+pub mod cite;
 
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

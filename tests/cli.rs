@@ -354,3 +354,98 @@ fn facets_count_every_entry() {
         assert!(keys.contains(key), "facet {key}");
     }
 }
+
+#[test]
+fn cite_several_ids_gives_one_importable_file() {
+    let out = medatlas(&["cite", "adni", "tcia", "--format", "bibtex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("\n@").count() + usize::from(text.starts_with('@')),
+        3
+    );
+    assert!(text.contains("@article{adni2010,"));
+    assert!(text.contains("@article{adni2010b,"));
+    assert!(text.contains("@article{tcia2013,"));
+
+    let out = medatlas(&["cite", "adni", "tcia", "--format", "ris"]);
+    assert_eq!(stdout(&out).matches("ER  - ").count(), 3);
+
+    let out = medatlas(&["cite", "adni", "mias", "--format", "csl-json"]);
+    let items = json(&out);
+    assert_eq!(items.as_array().unwrap().len(), 4);
+    assert_eq!(items[0]["id"], "adni2010");
+
+    let out = medatlas(&["cite", "adni"]);
+    assert!(stdout(&out).starts_with("Petersen, R. C., Aisen, P. S."));
+}
+
+#[test]
+fn cite_reports_unknown_ids_and_uncited_entries() {
+    let out = medatlas(&["cite", "adnii"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no dataset with id \"adnii\"; did you mean adni?"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = medatlas(&["cite", "medpix", "--format", "ris"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("note: medpix has no known citation"));
+}
+
+#[test]
+fn export_filters_and_writes_csv_and_markdown() {
+    let out = medatlas(&[
+        "export",
+        "--modality",
+        "MRI",
+        "--body-part",
+        "brain",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    let id_col = 0;
+    let modalities_col = headers.iter().position(|h| h == "modalities").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let ids: BTreeSet<String> = rows.iter().map(|r| r[id_col].to_owned()).collect();
+    assert!(ids.contains("adni") && ids.contains("oasis"), "{ids:?}");
+    assert!(!ids.contains("mias"));
+    for row in &rows {
+        assert!(
+            row[modalities_col].contains("Magnetic resonance"),
+            "{row:?}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tier1.md");
+    let out = medatlas(&[
+        "export",
+        "--tier",
+        "1",
+        "--format",
+        "markdown",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        md.contains("| [Alzheimer's Disease Neuroimaging Initiative](https://adni.loni.usc.edu/)")
+    );
+    assert!(!md.contains("OpenNeuro"));
+
+    let out = medatlas(&["export", "--modality", "MRII", "--format", "csv"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unknown modality \"MRII\""),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -3,7 +3,9 @@
 //! Search builds disjunctive counts on top of `FacetKind::values_of`; this module only knows entries
 //! and the vocabulary.
 
-use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
 
 use super::entry::Entry;
 use super::vocabulary::{VocabName, Vocabulary};
@@ -11,7 +13,7 @@ use super::vocabulary::{VocabName, Vocabulary};
 /// The value used for entries with no priority tier.
 pub const NO_TIER: &str = "none";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FacetKind {
     Tier,
@@ -144,4 +146,79 @@ pub fn count<'e>(
         label: facet.label(),
         values,
     }
+}
+
+/// Selected facet values: an entry matches when, for every facet with a selection, it has at least
+/// one selected value (OR within a facet, AND across facets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Selection(pub BTreeMap<FacetKind, BTreeSet<String>>);
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.0.values().all(BTreeSet::is_empty)
+    }
+
+    pub fn contains(&self, facet: FacetKind, value: &str) -> bool {
+        self.0.get(&facet).is_some_and(|s| s.contains(value))
+    }
+
+    /// Selects `value` if it was not selected, else deselects it.
+    pub fn toggle(&mut self, facet: FacetKind, value: &str) {
+        let set = self.0.entry(facet).or_default();
+        if !set.remove(value) {
+            set.insert(value.to_owned());
+        }
+        if set.is_empty() {
+            self.0.remove(&facet);
+        }
+    }
+
+    pub fn insert(&mut self, facet: FacetKind, value: impl Into<String>) {
+        self.0.entry(facet).or_default().insert(value.into());
+    }
+
+    pub fn matches(&self, entry: &Entry) -> bool {
+        self.matches_ignoring(entry, None)
+    }
+
+    /// Matches while ignoring one facet's own selection: the basis of disjunctive counts, where
+    /// each facet's counts show what ticking one more of its values would add.
+    pub fn matches_ignoring(&self, entry: &Entry, ignored: Option<FacetKind>) -> bool {
+        self.0.iter().all(|(facet, selected)| {
+            Some(*facet) == ignored
+                || selected.is_empty()
+                || facet.values_of(entry).iter().any(|v| selected.contains(*v))
+        })
+    }
+
+    /// Every (facet, value) pair selected, for chips in a front end.
+    pub fn pairs(&self) -> impl Iterator<Item = (FacetKind, &str)> {
+        self.0
+            .iter()
+            .flat_map(|(f, values)| values.iter().map(move |v| (*f, v.as_str())))
+    }
+}
+
+/// Resolves a user's word for a facet value ("MRI", "mr", "Magnetic resonance") to its key.
+pub fn resolve_value(facet: FacetKind, text: &str, vocab: &Vocabulary) -> Result<String, String> {
+    if facet == FacetKind::Tier && text.trim().eq_ignore_ascii_case(NO_TIER) {
+        return Ok(NO_TIER.to_owned());
+    }
+    let terms = vocab.terms(facet.vocab());
+    if terms.contains_key(text) {
+        return Ok(text.to_owned());
+    }
+    if let Some(key) = vocab.key_for_synonym(facet.vocab(), text) {
+        return Ok(key.to_owned());
+    }
+    let accepted: Vec<&str> = terms.keys().map(String::as_str).collect();
+    let hint = crate::catalogue::validate::closest(text, accepted.iter().copied())
+        .map(|s| format!("did you mean \"{s}\"? "))
+        .unwrap_or_default();
+    Err(format!(
+        "unknown {} \"{text}\"; {hint}accepted: {}",
+        facet.vocab().noun(),
+        accepted.join(", ")
+    ))
 }

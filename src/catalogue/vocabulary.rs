@@ -67,6 +67,26 @@ pub enum VocabName {
 }
 
 impl VocabName {
+    pub const ALL: [VocabName; 17] = [
+        VocabName::Modalities,
+        VocabName::BodyParts,
+        VocabName::Species,
+        VocabName::AccessLevels,
+        VocabName::Tiers,
+        VocabName::Tasks,
+        VocabName::FindingCategories,
+        VocabName::ClinicalContext,
+        VocabName::GroundTruthKinds,
+        VocabName::ValidationStatuses,
+        VocabName::Domains,
+        VocabName::Statuses,
+        VocabName::LinkKinds,
+        VocabName::LinkStatuses,
+        VocabName::SourceKinds,
+        VocabName::CitationTypes,
+        VocabName::Licences,
+    ];
+
     /// A singular noun for messages: "unknown modality".
     pub fn noun(self) -> &'static str {
         match self {

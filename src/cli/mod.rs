@@ -3,6 +3,8 @@
 //! Human output goes to stdout, problems and warnings to stderr. `--json` output is a stable
 //! contract documented in the README: field names are those of the catalogue files.
 
+mod export;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +72,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the citations of one or more datasets (several ids give one importable file).
+    Cite {
+        /// Dataset ids, e.g. `adni tcia`.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value = "apa")]
+        format: export::CiteFormat,
+    },
+    /// Write the (filtered) list of datasets as CSV, Markdown, BibTeX, RIS or CSL-JSON.
+    Export {
+        #[command(flatten)]
+        filters: export::FilterArgs,
+        #[arg(long, value_enum)]
+        format: export::ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs one subcommand and maps its outcome to the process exit code.
@@ -105,6 +125,12 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             show(&mut out, &catalogue, entry, json)?;
         }
         Command::Facets { json } => facets_cmd(&mut out, &catalogue, json)?,
+        Command::Cite { ids, format } => export::cite(&mut out, &catalogue, &ids, format)?,
+        Command::Export {
+            filters,
+            format,
+            output,
+        } => export::export(&catalogue, &filters, format, output.as_ref())?,
         Command::Validate { .. } => unreachable!("handled above"),
     }
     out.flush()?;

@@ -1,0 +1,162 @@
+//! Vancouver references after the ICMJE/NLM conventions ("Citing Medicine"), as plain text.
+
+use super::names::Name;
+use super::{Citer, end_sentence, split_pages};
+use crate::catalogue::{Citation, Entry};
+
+/// NLM lists up to six authors; with more, the first six and "et al.".
+const MAX_AUTHORS: usize = 6;
+
+fn authors(list: &[String], incomplete: bool) -> String {
+    let names: Vec<String> = list.iter().map(|a| Name::parse(a).vancouver()).collect();
+    if names.len() > MAX_AUTHORS || incomplete {
+        format!(
+            "{}, et al.",
+            names[..names.len().min(MAX_AUTHORS)].join(", ")
+        )
+    } else {
+        end_sentence(&names.join(", "))
+    }
+}
+
+fn editors(list: &[String]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = list.iter().map(|a| Name::parse(a).vancouver()).collect();
+    let role = if names.len() == 1 {
+        "editor"
+    } else {
+        "editors"
+    };
+    format!("{}, {role}. ", names.join(", "))
+}
+
+/// NLM elides the repeated leading digits of the last page: 201-209 → 201-9, D996-D1008 → D996-1008.
+pub fn elide_pages(pages: &str) -> String {
+    let (first, Some(last)) = split_pages(pages) else {
+        return pages.trim().to_owned();
+    };
+    let prefix_len = first.chars().take_while(|c| !c.is_ascii_digit()).count();
+    let (first_prefix, first_num) = first.split_at(prefix_len);
+    let last_num = last.strip_prefix(first_prefix).unwrap_or(last);
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !numeric(first_num) || !numeric(last_num) {
+        return format!("{first}-{last}");
+    }
+    if first_num.len() != last_num.len() {
+        return format!("{first}-{last_num}");
+    }
+    let common = first_num
+        .chars()
+        .zip(last_num.chars())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(last_num.len() - 1);
+    format!("{first}-{}", &last_num[common..])
+}
+
+pub fn reference(citer: &Citer, c: &Citation) -> String {
+    let mut out = authors(&c.authors, super::authors_incomplete(c));
+    out.push(' ');
+    let title = end_sentence(&citer.sentence_case(&c.title));
+    match c.kind.as_str() {
+        "article-journal" => {
+            out.push_str(&title);
+            if let Some(container) = &c.container {
+                out.push_str(&format!(" {}.", container.trim_end_matches('.')));
+            }
+            out.push_str(&format!(" {}", c.year));
+            if let Some(volume) = &c.volume {
+                out.push_str(&format!(";{volume}"));
+            }
+            if let Some(issue) = &c.issue {
+                out.push_str(&format!("({issue})"));
+            }
+            if let Some(pages) = &c.pages {
+                out.push_str(&format!(":{}", elide_pages(pages)));
+            }
+            out.push('.');
+        }
+        "paper-conference" | "chapter" => {
+            out.push_str(&title);
+            if let Some(container) = &c.container {
+                out.push_str(&format!(" In: {}{}.", editors(&c.editors), container));
+            }
+            match &c.publisher {
+                Some(publisher) => out.push_str(&format!(" {publisher}; {}.", c.year)),
+                None => out.push_str(&format!(" {}.", c.year)),
+            }
+            if let Some(pages) = &c.pages {
+                out.push_str(&format!(" p. {}.", elide_pages(pages)));
+            }
+        }
+        "dataset" => {
+            out.push_str(&format!("{} [dataset].", title.trim_end_matches('.')));
+            let source = c.publisher.as_ref().or(c.container.as_ref());
+            match source {
+                Some(source) => out.push_str(&format!(" {source}; {}.", c.year)),
+                None => out.push_str(&format!(" {}.", c.year)),
+            }
+        }
+        "article" => {
+            out.push_str(&format!("{} [Preprint].", title.trim_end_matches('.')));
+            if let Some(container) = &c.container {
+                out.push_str(&format!(" {container}"));
+                if let Some(arxiv) = &c.arxiv {
+                    out.push_str(&format!(":{arxiv}"));
+                }
+                out.push(';');
+            }
+            out.push_str(&format!(" {}.", c.year));
+        }
+        _ => {
+            out.push_str(&title);
+            if let Some(source) = c.publisher.as_ref().or(c.container.as_ref()) {
+                out.push_str(&format!(" {source};"));
+            }
+            out.push_str(&format!(" {}.", c.year));
+        }
+    }
+    if let Some(doi) = &c.doi {
+        out.push_str(&format!(" doi:{doi}"));
+    } else if let Some(url) = c.url.clone().or_else(|| {
+        c.arxiv
+            .as_ref()
+            .map(|a| format!("https://arxiv.org/abs/{a}"))
+    }) {
+        out.push_str(&format!(" Available from: {url}"));
+    }
+    if let Some(pmid) = &c.pmid {
+        let sep = if out.ends_with('.') { " " } else { ". " };
+        out.push_str(&format!("{sep}PMID: {pmid}."));
+    }
+    out
+}
+
+/// For an entry with no known citation: the NLM form for a homepage.
+pub fn homepage_reference(entry: &Entry) -> String {
+    format!(
+        "{} [Internet]. Available from: {}",
+        entry.name.trim_end_matches('.'),
+        entry.homepage
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elide_pages;
+
+    #[test]
+    fn page_elision() {
+        assert_eq!(elide_pages("201-209"), "201-9");
+        assert_eq!(elide_pages("1045-1057"), "1045-57");
+        assert_eq!(elide_pages("D996-D1008"), "D996-1008");
+        assert_eq!(elide_pages("D871-D877"), "D871-7");
+        assert_eq!(elide_pages("1-9"), "1-9");
+        assert_eq!(elide_pages("3462-3471"), "3462-71");
+        assert_eq!(elide_pages("150-160"), "150-60");
+        assert_eq!(elide_pages("170177"), "170177");
+        assert_eq!(elide_pages("1111-1111"), "1111-1");
+    }
+}
