@@ -3,11 +3,17 @@
 //! This library knows nothing of any user interface. The desktop window (`src/ui`) and the command
 //! line (`src/cli`) are thin front ends over these modules:
 //! - `catalogue`: the bundled and user entries, their vocabularies, validation and facets;
-//! - `cite`: citations in APA, Vancouver, BibTeX, RIS and CSL-JSON.
-#![forbid(unsafe_code)]
+//! - `cite`: citations in APA, Vancouver, BibTeX, RIS and CSL-JSON;
+//! - `store`: the SQLite / sqlite-vec cache of the catalogue;
+//! - `embed`: sentence embeddings (the bundled MiniLM model) behind the `Embedder` trait;
+//! - `search`: keyword, semantic and hybrid ranking, facet counts and retrieval evaluation.
+#![deny(unsafe_code)]
 
 pub mod catalogue;
 pub mod cite;
+pub mod embed;
+pub mod search;
+pub mod store;
 
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -449,3 +449,93 @@ fn export_filters_and_writes_csv_and_markdown() {
         stderr(&out)
     );
 }
+
+#[test]
+fn search_and_eval_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite3");
+    let store = store.to_str().unwrap();
+    let out = medatlas(&[
+        "--store",
+        store,
+        "search",
+        "mamography",
+        "--json",
+        "--limit",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["query"], "mamography");
+    assert_eq!(doc["mode"], "hybrid");
+    assert!(doc["took_ms"].as_f64().unwrap() >= 0.0);
+    assert!(doc["total"].as_u64().unwrap() >= 3);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for hit in results {
+        assert!(hit["id"].is_string() && hit["name"].is_string() && hit["score"].is_number());
+        assert!(hit["why"].is_object());
+    }
+    assert!(doc["facets"]["modalities"].is_array());
+
+    // Filters and modes; two processes at once on the same store.
+    let a = Command::new(env!("CARGO_BIN_EXE_medatlas"))
+        .args([
+            "--store",
+            store,
+            "search",
+            "brain",
+            "--modality",
+            "MRI",
+            "--mode",
+            "keyword",
+            "--json",
+        ])
+        .env("XDG_DATA_HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = medatlas(&[
+        "--store", store, "search", "brain", "--tier", "2", "--mode", "semantic", "--json",
+    ]);
+    let a = a.wait_with_output().unwrap();
+    assert!(a.status.success() && b.status.success(), "{}", stderr(&b));
+    for hit in json(&a)["results"].as_array().unwrap() {
+        let id = hit["id"].as_str().unwrap();
+        let entry = json(&medatlas(&["show", id, "--json"]));
+        assert!(
+            entry["modalities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == "MR"),
+            "{id}"
+        );
+    }
+    let semantic = json(&b);
+    assert_eq!(semantic["mode"], "semantic");
+    for hit in semantic["results"].as_array().unwrap() {
+        let entry = json(&medatlas(&["show", hit["id"].as_str().unwrap(), "--json"]));
+        assert_eq!(entry["tier"], 2);
+    }
+
+    let queries = data("dev-queries.tsv");
+    let out = medatlas(&["--store", store, "eval", queries.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("30 judged queries"), "{text}");
+    for mode in ["hybrid", "keyword", "semantic"] {
+        assert!(text.lines().any(|l| l.starts_with(mode)), "{text}");
+    }
+    assert!(text.contains("weakest queries (hybrid):"));
+
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "good query\tadni:2\nno tab here\n").unwrap();
+    let out = medatlas(&["--store", store, "eval", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("line 2: expected"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -42,6 +42,15 @@ pub struct Vocabulary {
     pub source_kinds: Terms,
     pub citation_types: Terms,
     pub licences: Terms,
+    /// Groups of query terms that mean the same (abbreviations, phrasings) beyond facet synonyms.
+    #[serde(default)]
+    pub query_synonyms: Vec<SynonymGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymGroup {
+    pub terms: Vec<String>,
 }
 
 /// The vocabularies by name, for code that handles them generically.

@@ -4,6 +4,7 @@
 //! contract documented in the README: field names are those of the catalogue files.
 
 mod export;
+mod search;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ pub struct GlobalArgs {
     /// overrides the bundled one.
     #[arg(long = "catalogue", value_name = "DIR", global = true)]
     pub catalogue_dirs: Vec<PathBuf>,
+    /// The search store file (a cache; default: the user's cache folder). `:memory:` keeps it in
+    /// memory.
+    #[arg(long = "store", value_name = "PATH", global = true)]
+    pub store: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -80,6 +85,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "apa")]
         format: export::CiteFormat,
     },
+    /// Search the catalogue (hybrid semantic + keyword by default).
+    Search {
+        /// What you are looking for, e.g. "brain MRI of Alzheimer's disease".
+        query: String,
+        #[command(flatten)]
+        filters: export::FilterArgs,
+        /// At most this many results.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "hybrid")]
+        mode: SearchMode,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure search quality on judged queries (nDCG@10, Recall@5, MRR).
+    Eval {
+        /// A TSV file: query, tab, `id:grade,id:grade` (2 = looked for, 1 = also relevant).
+        queries: PathBuf,
+        /// Evaluate one mode (default: all three).
+        #[arg(long, value_enum)]
+        mode: Option<SearchMode>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the (filtered) list of datasets as CSV, Markdown, BibTeX, RIS or CSL-JSON.
     Export {
         #[command(flatten)]
@@ -90,6 +121,23 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SearchMode {
+    Hybrid,
+    Keyword,
+    Semantic,
+}
+
+impl From<SearchMode> for medatlas::search::Mode {
+    fn from(m: SearchMode) -> Self {
+        match m {
+            SearchMode::Hybrid => medatlas::search::Mode::Hybrid,
+            SearchMode::Keyword => medatlas::search::Mode::Keyword,
+            SearchMode::Semantic => medatlas::search::Mode::Semantic,
+        }
+    }
 }
 
 /// Runs one subcommand and maps its outcome to the process exit code.
@@ -131,6 +179,31 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => export::export(&catalogue, &filters, format, output.as_ref())?,
+        Command::Search {
+            query,
+            filters,
+            limit,
+            mode,
+            json,
+        } => {
+            let query = medatlas::search::Query {
+                text: query,
+                mode: mode.into(),
+                selection: filters.selection(&catalogue)?,
+                limit: Some(limit),
+                prefix_last: false,
+            };
+            let engine = search::engine(&catalogue, global.store.as_ref())?;
+            search::search(&mut out, &engine, &query, json)?;
+        }
+        Command::Eval {
+            queries,
+            mode,
+            json,
+        } => {
+            let engine = search::engine(&catalogue, global.store.as_ref())?;
+            search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
+        }
         Command::Validate { .. } => unreachable!("handled above"),
     }
     out.flush()?;

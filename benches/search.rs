@@ -1,0 +1,193 @@
+//! Search speed: end to end on the bundled catalogue, the same without the query embedding, on
+//! 100,000 synthetic entries, and opening the store when nothing changed.
+//!
+//! Run with `cargo bench --bench search`. Criterion reports the median (p50) of each.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use medatlas::catalogue::{Catalogue, Entry};
+use medatlas::embed::{CachedEmbedder, Embedder, MiniLm, normalise};
+use medatlas::search::{Query, SearchEngine};
+use medatlas::store::{Location, PendingEmbedding, Store};
+
+const QUERIES: &[&str] = &[
+    "Alzheimer's disease MRI and PET",
+    "mammography CAD",
+    "chest X-ray 14 thoracic diseases",
+    "histopathology and genomics",
+    "open neuroimaging data",
+    "breast biopsy whole slide images",
+    "protein expression in tissues",
+    "COVID-19 imaging",
+];
+
+fn engine_with(
+    embedder: Arc<dyn Embedder>,
+    entries: &[Entry],
+    catalogue: &Catalogue,
+) -> SearchEngine {
+    let store = Store::open(&Location::Memory, embedder.id(), embedder.dimension()).unwrap();
+    let mut engine =
+        SearchEngine::new(entries, &catalogue.vocabulary, store, Some(embedder)).unwrap();
+    engine.index_embeddings(|_, _| {}).unwrap();
+    engine
+}
+
+fn query(text: &str) -> Query {
+    Query {
+        text: text.to_owned(),
+        limit: Some(20),
+        ..Default::default()
+    }
+}
+
+fn bundled(c: &mut Criterion) {
+    let catalogue = Catalogue::bundled().unwrap();
+    let model: Arc<dyn Embedder> = Arc::new(MiniLm::load().unwrap());
+    let engine = engine_with(model, &catalogue.entries, &catalogue);
+    let mut i = 0;
+    c.bench_function(
+        "search bundled, end to end (query embedding included)",
+        |b| {
+            b.iter(|| {
+                i += 1;
+                engine.search(&query(QUERIES[i % QUERIES.len()])).unwrap()
+            })
+        },
+    );
+
+    // The same engine with a warm query cache: everything except computing the query embedding.
+    let cached: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(MiniLm::load().unwrap(), 64));
+    for q in QUERIES {
+        cached.embed(q).unwrap();
+    }
+    let engine = engine_with(cached, &catalogue.entries, &catalogue);
+    for q in QUERIES {
+        engine.search(&query(q)).unwrap();
+    }
+    c.bench_function("search bundled, without the query embedding", |b| {
+        b.iter(|| {
+            i += 1;
+            engine.search(&query(QUERIES[i % QUERIES.len()])).unwrap()
+        })
+    });
+}
+
+fn store_open(c: &mut Criterion) {
+    let catalogue = Catalogue::bundled().unwrap();
+    let dir = std::env::temp_dir().join(format!("medatlas-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.sqlite3");
+    let model: Arc<dyn Embedder> = Arc::new(MiniLm::load().unwrap());
+    {
+        let store =
+            Store::open(&Location::File(path.clone()), model.id(), model.dimension()).unwrap();
+        let mut engine = SearchEngine::new(
+            &catalogue.entries,
+            &catalogue.vocabulary,
+            store,
+            Some(model.clone()),
+        )
+        .unwrap();
+        engine.index_embeddings(|_, _| {}).unwrap();
+    }
+    c.bench_function("open store + index check, nothing changed", |b| {
+        b.iter(|| {
+            let store =
+                Store::open(&Location::File(path.clone()), model.id(), model.dimension()).unwrap();
+            let engine = SearchEngine::new(
+                &catalogue.entries,
+                &catalogue.vocabulary,
+                store,
+                Some(model.clone()),
+            )
+            .unwrap();
+            assert_eq!(engine.sync_report.unchanged, catalogue.entries.len());
+            engine
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// 100,000 entries made from the bundled ones (new ids and names, same facets), with vectors that
+/// are the originals plus noise, so the KNN scans realistic data without embedding 100k texts.
+fn synthetic(c: &mut Criterion) {
+    const N: usize = 100_000;
+    let catalogue = Catalogue::bundled().unwrap();
+    let model = MiniLm::load().unwrap();
+    let base_vectors: Vec<Vec<f32>> = catalogue
+        .entries
+        .iter()
+        .map(|e| {
+            model
+                .embed(&medatlas::search::index::embed_text(
+                    e,
+                    &catalogue.vocabulary,
+                ))
+                .unwrap()
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(N);
+    for i in 0..N {
+        let mut e = catalogue.entries[i % catalogue.entries.len()].clone();
+        e.id = format!("{}-{i}", e.id);
+        e.name = format!("{} variant {i}", e.name);
+        entries.push(e);
+    }
+    let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(model, 64));
+    let store = Store::open(&Location::Memory, embedder.id(), embedder.dimension()).unwrap();
+    let started = std::time::Instant::now();
+    let mut engine = SearchEngine::new(
+        &entries,
+        &catalogue.vocabulary,
+        store,
+        Some(embedder.clone()),
+    )
+    .unwrap();
+    let pending = engine.pending_embeddings().unwrap();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed as f64 / u64::MAX as f64) as f32 - 0.5
+    };
+    for chunk in pending.chunks(5_000) {
+        let items: Vec<(PendingEmbedding, Vec<f32>)> = chunk
+            .iter()
+            .map(|p| {
+                let base = &base_vectors[(p.rowid as usize - 1) % base_vectors.len()];
+                let v = base.iter().map(|x| x + 0.02 * noise()).collect();
+                (p.clone(), normalise(v))
+            })
+            .collect();
+        engine.store_embeddings(&items).unwrap();
+    }
+    eprintln!(
+        "built the 100k-entry store in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut i = 0;
+    let mut group = c.benchmark_group("synthetic");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function(
+        "search 100k entries, end to end (query embedding included)",
+        |b| {
+            b.iter(|| {
+                i += 1;
+                // A new query text each time defeats the query cache.
+                engine
+                    .search(&query(&format!("{} {i}", QUERIES[i % QUERIES.len()])))
+                    .unwrap()
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bundled, store_open, synthetic);
+criterion_main!(benches);

@@ -1,0 +1,92 @@
+//! Turns catalogue entries into store documents: searchable fields, the text the embedder sees,
+//! facet values, and a content hash so that only changed entries are re-indexed and re-embedded.
+
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::facets::FacetKind;
+use crate::catalogue::{Entry, VocabName, Vocabulary};
+use crate::store::Document;
+
+fn labels(vocab: &Vocabulary, name: VocabName, keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| vocab.label(name, k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Labels and synonyms of the entry's facet values: "MR" also finds "MRI", "fMRI", "DTI".
+fn keywords(entry: &Entry, vocab: &Vocabulary) -> String {
+    let mut words = Vec::new();
+    for facet in [
+        FacetKind::Modality,
+        FacetKind::BodyPart,
+        FacetKind::Species,
+        FacetKind::Task,
+        FacetKind::Domain,
+        FacetKind::Access,
+    ] {
+        for value in facet.values_of(entry) {
+            if let Some(term) = vocab.terms(facet.vocab()).get(value) {
+                words.push(term.label.clone());
+                words.extend(term.synonyms.iter().cloned());
+            }
+        }
+    }
+    words.extend(entry.file_formats.iter().cloned());
+    words.join("; ")
+}
+
+/// The text embedded for semantic search: the most telling facts first, since the model reads at
+/// most 256 tokens.
+pub fn embed_text(entry: &Entry, vocab: &Vocabulary) -> String {
+    format!(
+        "{} ({}). {}\nModality: {}. Body part: {}. Species: {}. Tasks: {}.\n{}",
+        entry.name,
+        entry.short_name,
+        entry.summary,
+        labels(vocab, VocabName::Modalities, &entry.modalities),
+        labels(vocab, VocabName::BodyParts, &entry.body_parts),
+        labels(vocab, VocabName::Species, &entry.species),
+        labels(vocab, VocabName::Tasks, &entry.tasks),
+        entry.description
+    )
+}
+
+pub fn document(entry: &Entry, vocab: &Vocabulary) -> Document {
+    let keywords = keywords(entry, vocab);
+    let embed_text = embed_text(entry, vocab);
+    let mut hasher = Sha256::new();
+    // The origin says where the file lives, not what it says: it does not change the document.
+    let mut content = entry.clone();
+    content.origin = Default::default();
+    hasher.update(serde_json::to_vec(&content).unwrap_or_default());
+    hasher.update(keywords.as_bytes());
+    hasher.update(embed_text.as_bytes());
+    let content_hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let facets = FacetKind::ALL
+        .iter()
+        .flat_map(|&f| {
+            f.values_of(entry)
+                .into_iter()
+                .map(move |v| (f.key().to_owned(), v.to_owned()))
+        })
+        .collect();
+    Document {
+        id: entry.id.clone(),
+        content_hash,
+        name: format!("{} {}", entry.name, entry.short_name),
+        aliases: entry.aliases.join("; "),
+        summary: entry.summary.clone(),
+        description: entry.description.clone(),
+        keywords,
+        embed_text,
+        tier: entry.tier,
+        access: entry.access.level.clone(),
+        domain: entry.domain.clone(),
+        facets,
+    }
+}

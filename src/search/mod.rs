@@ -1,0 +1,675 @@
+//! Search over the catalogue: keyword (FTS5 bm25 with field weights), semantic (KNN over sentence
+//! embeddings) and a hybrid of the two, with facet filters and disjunctive facet counts.
+//!
+//! Ranking: the query is normalised, expanded with vocabulary synonyms and abbreviations, and
+//! typo-corrected against the indexed words. Keyword and vector evidence are then fused by adding to
+//! the cosine similarity a small weight of the normalised bm25 score and a larger one for an exact
+//! name, short-name or alias match. Plain reciprocal rank fusion was measured to lower the embedding
+//! model's quality on this catalogue (keyword ranks are noisy for paraphrased questions); a weighted
+//! sum lets keyword evidence break ties and promote exact names without overriding the semantic
+//! order. The weights are tuned on the development queries (`tests/data/dev-queries.tsv`).
+
+pub mod eval;
+pub mod index;
+pub mod text;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::catalogue::facets::{self, FacetCounts, FacetKind, FacetValue, Selection};
+use crate::catalogue::{Entry, Vocabulary};
+use crate::embed::Embedder;
+use crate::store::{KnnFilter, PendingEmbedding, Store, StoreError, SyncReport};
+use text::{Expander, TypoIndex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Hybrid,
+    Keyword,
+    Semantic,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Hybrid, Mode::Keyword, Mode::Semantic];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Mode::Hybrid => "hybrid",
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.key().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("unknown search mode \"{s}\"; accepted: hybrid, keyword, semantic")
+            })
+    }
+}
+
+/// The weights of the fusion and the semantic relevance threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FusionParams {
+    /// Weight of the bm25 score normalised to [0, 1] within the query.
+    pub keyword_weight: f32,
+    /// Bonus for a query that names the dataset (name, short name or alias).
+    pub exact_weight: f32,
+    /// Cosine similarity above which a document counts as matching semantically.
+    pub semantic_threshold: f32,
+    /// How many nearest neighbours to consider per query.
+    pub knn_k: usize,
+}
+
+impl Default for FusionParams {
+    fn default() -> Self {
+        FusionParams {
+            keyword_weight: 0.3,
+            exact_weight: 0.3,
+            semantic_threshold: 0.3,
+            knn_k: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    pub text: String,
+    pub mode: Mode,
+    pub selection: Selection,
+    /// At most this many hits (all when `None`).
+    pub limit: Option<usize>,
+    /// Treat the last word as a prefix (search as you type).
+    pub prefix_last: bool,
+}
+
+impl Query {
+    pub fn new(text: impl Into<String>) -> Self {
+        Query {
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Why a result matched, for the user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Why {
+    /// Query words (or their synonyms and corrections) found in the entry's text.
+    pub terms: Vec<String>,
+    /// Facet values the query named that the entry has ("Modality: Mammography").
+    pub facets: Vec<String>,
+    /// Cosine similarity of the query and the entry, when semantic search ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<f32>,
+    /// The query names the dataset.
+    pub exact_name: bool,
+}
+
+impl Why {
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if self.exact_name {
+            parts.push("name match".to_owned());
+        }
+        if !self.terms.is_empty() {
+            parts.push(format!("terms: {}", self.terms.join(", ")));
+        }
+        if !self.facets.is_empty() {
+            parts.push(self.facets.join(", "));
+        }
+        if let Some(s) = self.semantic {
+            parts.push(format!("semantic {s:.2}"));
+        }
+        parts.join(" · ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub name: String,
+    pub score: f32,
+    pub why: Why,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub mode: Mode,
+    pub took_ms: f64,
+    pub total: usize,
+    pub results: Vec<Hit>,
+    #[serde(serialize_with = "facets_as_map")]
+    pub facets: Vec<FacetCounts>,
+    /// Spelling corrections and synonym expansions applied.
+    pub notes: Vec<String>,
+    /// False while the catalogue's vectors are still being computed (semantic part skipped).
+    pub semantic_ready: bool,
+}
+
+fn facets_as_map<S: serde::Serializer>(facets: &[FacetCounts], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(facets.len()))?;
+    for f in facets {
+        map.serialize_entry(f.facet.key(), &f.values)?;
+    }
+    map.end()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
+}
+
+/// What search keeps in memory per document.
+#[derive(Debug, Clone)]
+struct DocMeta {
+    id: String,
+    rowid: i64,
+    name: String,
+    /// Lower-cased name, short name and aliases, for exact-name matches.
+    names: Vec<String>,
+    tier_rank: u8,
+    facet_values: Vec<(FacetKind, Vec<String>)>,
+}
+
+impl DocMeta {
+    fn values(&self, facet: FacetKind) -> &[String] {
+        self.facet_values
+            .iter()
+            .find(|(f, _)| *f == facet)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+
+    fn matches(&self, selection: &Selection, ignored: Option<FacetKind>) -> bool {
+        selection.0.iter().all(|(facet, selected)| {
+            Some(*facet) == ignored
+                || selected.is_empty()
+                || self.values(*facet).iter().any(|v| selected.contains(v))
+        })
+    }
+}
+
+pub struct SearchEngine {
+    store: Store,
+    docs: Vec<DocMeta>,
+    by_rowid: HashMap<i64, usize>,
+    vocab: Vocabulary,
+    expander: Expander,
+    typos: TypoIndex,
+    embedder: Option<Arc<dyn Embedder>>,
+    params: FusionParams,
+    pub sync_report: SyncReport,
+}
+
+impl SearchEngine {
+    /// Indexes `entries` into `store` (only what changed) and loads what search keeps in memory.
+    /// Vectors already cached for the embedder are reused; the rest are computed by
+    /// `index_embeddings` (or by the caller, in the background, through `pending_embeddings`).
+    pub fn new(
+        entries: &[Entry],
+        vocab: &Vocabulary,
+        mut store: Store,
+        embedder: Option<Arc<dyn Embedder>>,
+    ) -> Result<SearchEngine, SearchError> {
+        let documents: Vec<_> = entries.iter().map(|e| index::document(e, vocab)).collect();
+        let sync_report = store.sync_documents(&documents)?;
+        store.fill_from_cache()?;
+        let rowids = store.rowids()?;
+        let mut docs = Vec::with_capacity(entries.len());
+        for e in entries {
+            let Some(&rowid) = rowids.get(&e.id) else {
+                continue;
+            };
+            let mut names: Vec<String> = std::iter::once(&e.name)
+                .chain(std::iter::once(&e.short_name))
+                .chain(&e.aliases)
+                .map(|n| text::tokens(n).join(" "))
+                .filter(|n| !n.is_empty())
+                .collect();
+            names.sort();
+            names.dedup();
+            docs.push(DocMeta {
+                id: e.id.clone(),
+                rowid,
+                name: e.name.clone(),
+                names,
+                tier_rank: e.tier.unwrap_or(9),
+                facet_values: FacetKind::ALL
+                    .iter()
+                    .map(|&f| (f, f.values_of(e).into_iter().map(str::to_owned).collect()))
+                    .collect(),
+            });
+        }
+        let by_rowid = docs.iter().enumerate().map(|(i, d)| (d.rowid, i)).collect();
+        let typos = TypoIndex::build(documents.iter().flat_map(|d| {
+            [
+                d.name.as_str(),
+                d.aliases.as_str(),
+                d.summary.as_str(),
+                d.description.as_str(),
+                d.keywords.as_str(),
+            ]
+        }));
+        Ok(SearchEngine {
+            store,
+            docs,
+            by_rowid,
+            vocab: vocab.clone(),
+            expander: Expander::new(vocab),
+            typos,
+            embedder,
+            params: FusionParams::default(),
+            sync_report,
+        })
+    }
+
+    pub fn params(&self) -> FusionParams {
+        self.params
+    }
+
+    pub fn set_params(&mut self, params: FusionParams) {
+        self.params = params;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn pending_embeddings(&self) -> Result<Vec<PendingEmbedding>, SearchError> {
+        Ok(self.store.pending_embeddings()?)
+    }
+
+    pub fn store_embeddings(
+        &mut self,
+        items: &[(PendingEmbedding, Vec<f32>)],
+    ) -> Result<(), SearchError> {
+        Ok(self.store.store_embeddings(items)?)
+    }
+
+    /// (documents with a current vector, all documents).
+    pub fn embedding_progress(&self) -> Result<(usize, usize), SearchError> {
+        Ok(self.store.embedding_progress()?)
+    }
+
+    /// Computes every missing vector now, in batches, reporting (done, total) after each.
+    pub fn index_embeddings(
+        &mut self,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<usize, SearchError> {
+        let Some(embedder) = self.embedder.clone() else {
+            return Ok(0);
+        };
+        let pending = self.store.pending_embeddings()?;
+        let total = pending.len();
+        for (done, chunk) in pending.chunks(8).enumerate() {
+            let texts: Vec<&str> = chunk.iter().map(|p| p.text.as_str()).collect();
+            let vectors = embedder.embed_batch(&texts)?;
+            let items: Vec<_> = chunk.iter().cloned().zip(vectors).collect();
+            self.store.store_embeddings(&items)?;
+            progress(((done + 1) * 8).min(total), total);
+        }
+        Ok(total)
+    }
+
+    fn semantic_ready(&self) -> bool {
+        self.embedder.is_some()
+            && self
+                .store
+                .embedding_progress()
+                .is_ok_and(|(done, total)| done == total && total > 0)
+    }
+
+    pub fn search(&self, query: &Query) -> Result<SearchResults, SearchError> {
+        let started = Instant::now();
+        let tokens = text::tokens(&query.text);
+        let content: Vec<String> = tokens
+            .iter()
+            .filter(|t| !text::is_stopword(t))
+            .cloned()
+            .collect();
+        let semantic_ready = self.semantic_ready();
+        if content.is_empty() {
+            return Ok(self.browse(query, started, semantic_ready));
+        }
+
+        let expansion = self.expander.expand(&tokens);
+        let mut notes = expansion.notes.clone();
+        let mut corrections: Vec<String> = Vec::new();
+        for token in &content {
+            let fixed = self.typos.corrections(token);
+            if !fixed.is_empty() {
+                notes.push(format!("{token} → {}", fixed.join(" / ")));
+                corrections.extend(fixed);
+            }
+        }
+
+        // Keyword evidence.
+        let mut keyword: HashMap<usize, f32> = HashMap::new();
+        if query.mode != Mode::Semantic {
+            let mut phrases: Vec<String> = Vec::new();
+            for (i, token) in content.iter().enumerate() {
+                let prefix =
+                    query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
+                phrases.push(text::fts_phrase(std::slice::from_ref(token), prefix));
+            }
+            phrases.extend(expansion.phrases.iter().map(|p| text::fts_phrase(p, false)));
+            phrases.extend(
+                corrections
+                    .iter()
+                    .map(|c| text::fts_phrase(std::slice::from_ref(c), false)),
+            );
+            phrases.sort();
+            phrases.dedup();
+            let fts = phrases.join(" OR ");
+            let hits = self.store.keyword(&fts, self.docs.len().clamp(1, 2_000))?;
+            let max = hits.iter().map(|(_, s)| *s).fold(0.0_f64, f64::max);
+            for (rowid, score) in hits {
+                if let Some(&i) = self.by_rowid.get(&rowid) {
+                    let norm = if max > 0.0 { (score / max) as f32 } else { 0.0 };
+                    keyword.insert(i, norm);
+                }
+            }
+        }
+
+        // Semantic evidence: unfiltered neighbours (for membership and facet counts), plus
+        // neighbours inside the selection when one is active, so filtered results never run short.
+        let mut semantic: HashMap<usize, f32> = HashMap::new();
+        let run_semantic = query.mode != Mode::Keyword && semantic_ready;
+        if run_semantic && let Some(embedder) = &self.embedder {
+            let vector = embedder.embed(&self.semantic_text(&query.text, &expansion))?;
+            let k = self.params.knn_k.min(self.docs.len());
+            let mut neighbours = self.store.knn(&vector, k, &KnnFilter::default())?;
+            if !query.selection.is_empty() {
+                neighbours.extend(self.store.knn(
+                    &vector,
+                    k,
+                    &self.knn_filter(&query.selection)?,
+                )?);
+            }
+            for (rowid, distance) in neighbours {
+                if let Some(&i) = self.by_rowid.get(&rowid) {
+                    semantic.insert(i, 1.0 - distance);
+                }
+            }
+        }
+
+        let exact = |i: usize| -> bool {
+            let joined = content.join(" ");
+            let doc = &self.docs[i];
+            doc.names.iter().any(|n| {
+                *n == joined
+                    || (!n.contains(' ')
+                        && n.chars().count() >= 3
+                        && content.iter().any(|t| t == n))
+                    || corrections.iter().any(|c| c == n)
+            })
+        };
+        let p = self.params;
+        let mut scored: Vec<(usize, f32, bool)> = Vec::new();
+        let candidates: HashSet<usize> = keyword.keys().chain(semantic.keys()).copied().collect();
+        for i in candidates {
+            let kw = keyword.get(&i).copied();
+            let sem = semantic.get(&i).copied();
+            let is_exact = kw.is_some() && exact(i);
+            let member = match query.mode {
+                Mode::Keyword => kw.is_some(),
+                Mode::Semantic => sem.is_some_and(|s| s >= p.semantic_threshold),
+                Mode::Hybrid => kw.is_some() || sem.is_some_and(|s| s >= p.semantic_threshold),
+            };
+            if !member {
+                continue;
+            }
+            let bonus = if is_exact { p.exact_weight } else { 0.0 };
+            let score = match query.mode {
+                Mode::Keyword => kw.unwrap_or(0.0) + bonus,
+                Mode::Semantic => sem.unwrap_or(0.0),
+                // Without vectors yet, hybrid degrades to keyword ranking.
+                Mode::Hybrid if !run_semantic => kw.unwrap_or(0.0) + bonus,
+                Mode::Hybrid => sem.unwrap_or(0.0) + p.keyword_weight * kw.unwrap_or(0.0) + bonus,
+            };
+            scored.push((i, score, is_exact));
+        }
+
+        let facets = self.facet_counts(scored.iter().map(|(i, _, _)| *i), &query.selection);
+        let mut filtered: Vec<(usize, f32, bool)> = scored
+            .into_iter()
+            .filter(|(i, _, _)| self.docs[*i].matches(&query.selection, None))
+            .collect();
+        filtered.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.docs[a.0].tier_rank.cmp(&self.docs[b.0].tier_rank))
+                .then_with(|| self.docs[a.0].name.cmp(&self.docs[b.0].name))
+        });
+        let total = filtered.len();
+        filtered.truncate(query.limit.unwrap_or(usize::MAX));
+        // "Why" names the user's own words (and their corrections); expansions show as facets.
+        let mut words: Vec<String> = content.clone();
+        words.extend(corrections.iter().cloned());
+        let results = filtered
+            .into_iter()
+            .map(|(i, score, is_exact)| {
+                let doc = &self.docs[i];
+                Hit {
+                    id: doc.id.clone(),
+                    name: doc.name.clone(),
+                    score,
+                    why: Why {
+                        terms: self.matched_terms(doc.rowid, &words).unwrap_or_default(),
+                        facets: expansion
+                            .facets
+                            .iter()
+                            .filter(|(f, v)| doc.values(*f).iter().any(|x| x == v))
+                            .map(|(f, v)| {
+                                format!("{}: {}", f.label(), self.vocab.label(f.vocab(), v))
+                            })
+                            .collect(),
+                        semantic: semantic.get(&i).copied(),
+                        exact_name: is_exact,
+                    },
+                }
+            })
+            .collect();
+        Ok(SearchResults {
+            query: query.text.clone(),
+            mode: query.mode,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            total,
+            results,
+            facets,
+            notes,
+            semantic_ready,
+        })
+    }
+
+    /// The text embedded for a query: the query itself, plus the long forms of abbreviations it
+    /// uses (the model knows "chest X-ray" far better than "CXR").
+    fn semantic_text(&self, query: &str, expansion: &text::Expansion) -> String {
+        let raw_tokens: Vec<&str> = query.split_whitespace().collect();
+        let has_abbreviation = raw_tokens.iter().any(|t| {
+            let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
+            letters.len() >= 2
+                && letters.len() <= 5
+                && letters.iter().filter(|c| c.is_uppercase()).count() >= 2
+        });
+        if !has_abbreviation || expansion.phrases.is_empty() {
+            return query.to_owned();
+        }
+        let longest: Vec<String> = expansion
+            .phrases
+            .iter()
+            .filter(|p| p.len() >= 2)
+            .take(3)
+            .map(|p| p.join(" "))
+            .collect();
+        if longest.is_empty() {
+            query.to_owned()
+        } else {
+            format!("{query} ({})", longest.join(", "))
+        }
+    }
+
+    fn knn_filter(&self, selection: &Selection) -> Result<KnnFilter, SearchError> {
+        let mut filter = KnnFilter::default();
+        let mut rowid_sets: Vec<HashSet<i64>> = Vec::new();
+        for (facet, values) in &selection.0 {
+            let values: Vec<String> = values.iter().cloned().collect();
+            match facet {
+                FacetKind::Tier => {
+                    filter.tiers = values
+                        .iter()
+                        .map(|v| {
+                            if v == facets::NO_TIER {
+                                0
+                            } else {
+                                v.parse().unwrap_or(-1)
+                            }
+                        })
+                        .collect();
+                }
+                FacetKind::Access => filter.access = values,
+                FacetKind::Domain => filter.domains = values,
+                multi => rowid_sets.push(
+                    self.store
+                        .rowids_with(multi.key(), &values)?
+                        .into_iter()
+                        .collect(),
+                ),
+            }
+        }
+        if let Some(first) = rowid_sets.pop() {
+            let both: Vec<i64> = first
+                .into_iter()
+                .filter(|r| rowid_sets.iter().all(|s| s.contains(r)))
+                .collect();
+            filter.rowids = Some(both);
+        }
+        Ok(filter)
+    }
+
+    fn matched_terms(&self, rowid: i64, words: &[String]) -> Result<Vec<String>, SearchError> {
+        let text: String = self.store.connection().query_row(
+            "SELECT lower(name || ' ' || aliases || ' ' || summary || ' ' || keywords || ' ' || description)
+             FROM knowledge_fts WHERE rowid = ?1",
+            [rowid],
+            |r| r.get(0),
+        ).map_err(StoreError::from)?;
+        let doc_tokens: HashSet<String> = text::tokens(&text).into_iter().collect();
+        let mut found: Vec<String> = words
+            .iter()
+            .filter(|w| {
+                let parts = text::tokens(w);
+                !parts.is_empty()
+                    && parts.iter().all(|p| {
+                        doc_tokens.contains(p)
+                            || (p.chars().count() >= 4
+                                && doc_tokens.iter().any(|d| d.starts_with(p.as_str())))
+                    })
+            })
+            .cloned()
+            .collect();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// Empty query: every entry passing the filters, by tier then name.
+    fn browse(&self, query: &Query, started: Instant, semantic_ready: bool) -> SearchResults {
+        let all: Vec<usize> = (0..self.docs.len()).collect();
+        let facets = self.facet_counts(all.iter().copied(), &query.selection);
+        let mut hits: Vec<&DocMeta> = self
+            .docs
+            .iter()
+            .filter(|d| d.matches(&query.selection, None))
+            .collect();
+        hits.sort_by(|a, b| {
+            a.tier_rank
+                .cmp(&b.tier_rank)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let total = hits.len();
+        let results = hits
+            .into_iter()
+            .take(query.limit.unwrap_or(usize::MAX))
+            .map(|d| Hit {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                score: 0.0,
+                why: Why::default(),
+            })
+            .collect();
+        SearchResults {
+            query: query.text.clone(),
+            mode: query.mode,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            total,
+            results,
+            facets,
+            notes: Vec::new(),
+            semantic_ready,
+        }
+    }
+
+    /// Disjunctive counts: for each facet value, how many matching documents would be shown if it
+    /// were selected too, given the other facets' selections.
+    fn facet_counts(
+        &self,
+        members: impl Iterator<Item = usize>,
+        selection: &Selection,
+    ) -> Vec<FacetCounts> {
+        let members: Vec<usize> = members.collect();
+        FacetKind::ALL
+            .iter()
+            .map(|&facet| {
+                let mut counts: HashMap<&str, usize> = HashMap::new();
+                for &i in &members {
+                    let doc = &self.docs[i];
+                    if doc.matches(selection, Some(facet)) {
+                        for v in doc.values(facet) {
+                            *counts.entry(v.as_str()).or_default() += 1;
+                        }
+                    }
+                }
+                FacetCounts {
+                    facet,
+                    label: facet.label(),
+                    values: facet
+                        .all_values(&self.vocab)
+                        .into_iter()
+                        .map(|(value, label)| FacetValue {
+                            count: counts.get(value.as_str()).copied().unwrap_or(0),
+                            value,
+                            label,
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,480 @@
+//! The search engine on the real store and the real embedded model.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use medatlas::catalogue::Catalogue;
+use medatlas::catalogue::facets::{FacetKind, Selection};
+use medatlas::embed::{CachedEmbedder, EmbedError, Embedder, MiniLm, cosine};
+use medatlas::search::{Mode, Query, SearchEngine, eval};
+use medatlas::store::{Location, Store};
+
+fn catalogue() -> &'static Catalogue {
+    static C: OnceLock<Catalogue> = OnceLock::new();
+    C.get_or_init(|| Catalogue::bundled().expect("catalogue"))
+}
+
+fn minilm() -> Arc<dyn Embedder> {
+    static M: OnceLock<Arc<dyn Embedder>> = OnceLock::new();
+    M.get_or_init(|| Arc::new(CachedEmbedder::new(MiniLm::load().expect("model"), 128)))
+        .clone()
+}
+
+/// One engine per test binary, indexed once (embedding the catalogue is the slow part).
+fn engine() -> MutexGuard<'static, SearchEngine> {
+    static E: OnceLock<Mutex<SearchEngine>> = OnceLock::new();
+    E.get_or_init(|| {
+        let c = catalogue();
+        let store = Store::open(&Location::Memory, minilm().id(), minilm().dimension()).unwrap();
+        let mut engine =
+            SearchEngine::new(&c.entries, &c.vocabulary, store, Some(minilm())).unwrap();
+        engine.index_embeddings(|_, _| {}).unwrap();
+        Mutex::new(engine)
+    })
+    .lock()
+    .unwrap_or_else(|p| p.into_inner())
+}
+
+fn ids(engine: &SearchEngine, query: Query) -> Vec<String> {
+    engine
+        .search(&query)
+        .unwrap()
+        .results
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn q(text: &str) -> Query {
+    Query {
+        text: text.into(),
+        limit: Some(10),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn embeddings_match_the_python_reference() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/minilm-reference.json");
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let texts = reference["texts"].as_array().unwrap();
+    let vectors = reference["embeddings"].as_array().unwrap();
+    assert!(texts.len() >= 20);
+    let model = MiniLm::load().unwrap();
+    let mut worst = 1.0f32;
+    for (text, expected) in texts.iter().zip(vectors) {
+        let expected: Vec<f32> = expected
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
+        let got = model.embed(text.as_str().unwrap()).unwrap();
+        assert_eq!(got.len(), 384);
+        let c = cosine(&got, &expected);
+        worst = worst.min(c);
+        assert!(c >= 0.9999, "cosine {c} for {:?}", text.as_str().unwrap());
+    }
+    eprintln!("lowest cosine against the reference: {worst}");
+}
+
+#[test]
+fn default_mode_meets_the_quality_bar_and_beats_both_halves() {
+    let engine = engine();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.tsv"),
+    )
+    .unwrap();
+    let judged = eval::parse_judged(&text).unwrap();
+    let hybrid = eval::evaluate(&engine, &judged, Mode::Hybrid).unwrap();
+    let keyword = eval::evaluate(&engine, &judged, Mode::Keyword).unwrap();
+    let semantic = eval::evaluate(&engine, &judged, Mode::Semantic).unwrap();
+    eprintln!(
+        "nDCG@10 hybrid {:.3} keyword {:.3} semantic {:.3}",
+        hybrid.ndcg_at_10, keyword.ndcg_at_10, semantic.ndcg_at_10
+    );
+    assert!(hybrid.unknown_ids.is_empty(), "{:?}", hybrid.unknown_ids);
+    assert!(
+        hybrid.ndcg_at_10 >= 0.90,
+        "hybrid nDCG@10 {}",
+        hybrid.ndcg_at_10
+    );
+    assert!(hybrid.ndcg_at_10 >= keyword.ndcg_at_10);
+    assert!(hybrid.ndcg_at_10 >= semantic.ndcg_at_10);
+}
+
+#[test]
+fn typos_still_find_the_dataset() {
+    let engine = engine();
+    let top3 = |text: &str| {
+        ids(&engine, q(text))
+            .into_iter()
+            .take(3)
+            .collect::<Vec<_>>()
+    };
+    let alz = top3("alzhiemer");
+    assert!(alz.contains(&"adni".to_owned()), "{alz:?}");
+    let mammo = top3("mamography");
+    assert!(
+        mammo
+            .iter()
+            .filter(|id| ["mias", "ddsm", "bcdr"].contains(&id.as_str()))
+            .count()
+            >= 2,
+        "{mammo:?}"
+    );
+    let results = engine.search(&q("mamography")).unwrap();
+    assert!(
+        results
+            .notes
+            .iter()
+            .any(|n| n == "mamography → mammography"),
+        "{:?}",
+        results.notes
+    );
+}
+
+#[test]
+fn names_acronyms_and_abbreviations_rank_first() {
+    let engine = engine();
+    assert_eq!(ids(&engine, q("ADNI"))[0], "adni");
+    assert_eq!(ids(&engine, q("OASIS"))[0], "oasis");
+    assert_eq!(ids(&engine, q("ChestX-ray14"))[0], "nih-chestxray14");
+    let cxr = ids(&engine, q("CXR pneumonia"));
+    assert!(cxr[..3].contains(&"nih-chestxray14".to_owned()), "{cxr:?}");
+    let wsi = ids(&engine, q("WSI breast"));
+    assert!(wsi[..3].contains(&"bcnb".to_owned()), "{wsi:?}");
+}
+
+#[test]
+fn results_explain_why_they_matched() {
+    let engine = engine();
+    let r = engine.search(&q("mammography")).unwrap();
+    let first = &r.results[0];
+    assert!(
+        first.why.terms.contains(&"mammography".to_owned()),
+        "{:?}",
+        first.why
+    );
+    assert!(
+        first
+            .why
+            .facets
+            .iter()
+            .any(|f| f == "Modality: Mammography"),
+        "{:?}",
+        first.why
+    );
+    assert!(first.why.semantic.is_some());
+    let k = engine
+        .search(&Query {
+            mode: Mode::Keyword,
+            ..q("mammography")
+        })
+        .unwrap();
+    assert!(k.results[0].why.semantic.is_none());
+}
+
+#[test]
+fn empty_query_browses_by_tier_then_name() {
+    let engine = engine();
+    let r = engine.search(&Query::new("")).unwrap();
+    assert_eq!(r.total, 44);
+    let c = catalogue();
+    let tiers: Vec<u8> = r
+        .results
+        .iter()
+        .map(|h| c.get(&h.id).unwrap().tier.unwrap_or(9))
+        .collect();
+    assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
+    let tier1: Vec<&str> = r
+        .results
+        .iter()
+        .take_while(|h| c.get(&h.id).unwrap().tier == Some(1))
+        .map(|h| h.name.as_str())
+        .collect();
+    let mut sorted = tier1.clone();
+    sorted.sort();
+    assert_eq!(tier1, sorted);
+}
+
+#[test]
+fn filters_are_or_within_a_facet_and_across_facets_and() {
+    let engine = engine();
+    let c = catalogue();
+    let mut selection = Selection::default();
+    selection.insert(FacetKind::Modality, "MG");
+    selection.insert(FacetKind::Modality, "US");
+    let r = engine
+        .search(&Query {
+            selection: selection.clone(),
+            ..Query::new("")
+        })
+        .unwrap();
+    let expected = c
+        .entries
+        .iter()
+        .filter(|e| e.modalities.iter().any(|m| m == "MG" || m == "US"))
+        .count();
+    assert_eq!(r.total, expected);
+    selection.insert(FacetKind::Tier, "1");
+    let r = engine
+        .search(&Query {
+            selection: selection.clone(),
+            ..Query::new("")
+        })
+        .unwrap();
+    for hit in &r.results {
+        let e = c.get(&hit.id).unwrap();
+        assert_eq!(e.tier, Some(1));
+        assert!(e.modalities.iter().any(|m| m == "MG" || m == "US"));
+    }
+    // With a query, semantic neighbours are filtered inside the vector search.
+    let r = engine
+        .search(&Query {
+            selection,
+            ..q("breast cancer screening")
+        })
+        .unwrap();
+    assert!(!r.results.is_empty());
+    for hit in &r.results {
+        assert_eq!(c.get(&hit.id).unwrap().tier, Some(1), "{}", hit.id);
+    }
+}
+
+#[test]
+fn facet_counts_are_disjunctive() {
+    let engine = engine();
+    let mut selection = Selection::default();
+    selection.insert(FacetKind::Modality, "MG");
+    let r = engine
+        .search(&Query {
+            selection,
+            ..Query::new("")
+        })
+        .unwrap();
+    let modality = r
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Modality)
+        .unwrap();
+    let mr = modality.values.iter().find(|v| v.value == "MR").unwrap();
+    let c = catalogue();
+    // Counts of the selected facet ignore its own selection: ticking MR as well would add these.
+    assert_eq!(
+        mr.count,
+        c.entries
+            .iter()
+            .filter(|e| e.modalities.iter().any(|m| m == "MR"))
+            .count()
+    );
+    let tier = r
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Tier)
+        .unwrap();
+    let tier_total: usize = tier.values.iter().map(|v| v.count).sum();
+    assert_eq!(
+        tier_total, r.total,
+        "other facets count within the selection"
+    );
+}
+
+#[test]
+fn odd_queries_do_not_break_search() {
+    let engine = engine();
+    for text in [
+        "\"",
+        "AND OR NOT",
+        "*",
+        "NEAR(",
+        "'; DROP TABLE facets; --",
+        "🩻 x-ray",
+        "a",
+        "   ",
+        "\u{0}",
+        "((((",
+        "title:brain",
+        &"very long ".repeat(500),
+    ] {
+        for mode in Mode::ALL {
+            let r = engine.search(&Query { mode, ..q(text) });
+            assert!(r.is_ok(), "{text:?} {mode:?}: {r:?}");
+        }
+    }
+    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+}
+
+/// A tiny deterministic embedder: a second real `Embedder`, to test what a model change does.
+struct HashEmbedder;
+
+impl Embedder for HashEmbedder {
+    fn id(&self) -> &str {
+        "test/hash-8"
+    }
+    fn dimension(&self) -> usize {
+        8
+    }
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0.0f32; 8];
+                for (i, b) in t.bytes().enumerate() {
+                    v[i % 8] += f32::from(b);
+                }
+                medatlas::embed::normalise(v)
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn store_reindexes_only_what_changed_and_everything_for_a_new_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite3");
+    let c = catalogue();
+    let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder);
+    let open = |embedder: &Arc<dyn Embedder>| {
+        Store::open(
+            &Location::File(path.clone()),
+            embedder.id(),
+            embedder.dimension(),
+        )
+        .unwrap()
+    };
+    let mut engine =
+        SearchEngine::new(&c.entries, &c.vocabulary, open(&hash), Some(hash.clone())).unwrap();
+    assert_eq!(engine.sync_report.added, 44);
+    assert_eq!(engine.index_embeddings(|_, _| {}).unwrap(), 44);
+    drop(engine);
+
+    let engine =
+        SearchEngine::new(&c.entries, &c.vocabulary, open(&hash), Some(hash.clone())).unwrap();
+    assert_eq!(engine.sync_report.unchanged, 44);
+    assert_eq!(engine.pending_embeddings().unwrap().len(), 0);
+    drop(engine);
+
+    let mut changed = c.entries.clone();
+    changed[0].summary.push_str(" Changed.");
+    changed.pop();
+    let engine =
+        SearchEngine::new(&changed, &c.vocabulary, open(&hash), Some(hash.clone())).unwrap();
+    assert_eq!(engine.sync_report.updated, 1);
+    assert_eq!(engine.sync_report.removed, 1);
+    assert_eq!(engine.pending_embeddings().unwrap().len(), 1);
+    drop(engine);
+
+    // Another model: every vector is recomputed (none was cached for it).
+    struct Other;
+    impl Embedder for Other {
+        fn id(&self) -> &str {
+            "test/other-4"
+        }
+        fn dimension(&self) -> usize {
+            4
+        }
+        fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+            Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
+        }
+    }
+    let other: Arc<dyn Embedder> = Arc::new(Other);
+    let engine =
+        SearchEngine::new(&changed, &c.vocabulary, open(&other), Some(other.clone())).unwrap();
+    assert_eq!(engine.pending_embeddings().unwrap().len(), 43);
+    drop(engine);
+
+    // Back to the first model: its cached vectors are reused, only the changed entry is missing.
+    let engine = SearchEngine::new(&changed, &c.vocabulary, open(&hash), Some(hash)).unwrap();
+    assert_eq!(engine.pending_embeddings().unwrap().len(), 1);
+}
+
+fn fresh_engine_at(path: &Path) -> (SearchEngine, Vec<String>) {
+    let c = catalogue();
+    let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder);
+    let store = Store::open(
+        &Location::File(path.to_owned()),
+        hash.id(),
+        hash.dimension(),
+    )
+    .unwrap();
+    let warnings = store.warnings.clone();
+    let mut engine = SearchEngine::new(&c.entries, &c.vocabulary, store, Some(hash)).unwrap();
+    engine.index_embeddings(|_, _| {}).unwrap();
+    (engine, warnings)
+}
+
+#[test]
+fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite3");
+
+    // Garbage.
+    std::fs::write(
+        &path,
+        b"this is not a database, just some bytes".repeat(100),
+    )
+    .unwrap();
+    let (engine, warnings) = fresh_engine_at(&path);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("moved to"), "{warnings:?}");
+    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    assert!(!engine.search(&q("mammography")).unwrap().results.is_empty());
+    drop(engine);
+
+    // Truncated: a real store cut in half.
+    let bytes = std::fs::read(&path).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+    }
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let (engine, warnings) = fresh_engine_at(&path);
+    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    drop(engine);
+    assert!(warnings.len() <= 1, "{warnings:?}");
+
+    // A foreign SQLite database is never deleted: it is moved aside, intact.
+    let foreign = dir.path().join("foreign.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES ('keep me');")
+            .unwrap();
+    }
+    let (engine, warnings) = fresh_engine_at(&foreign);
+    assert!(warnings[0].contains("not a MedAtlas store"), "{warnings:?}");
+    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("foreign.sqlite3.unusable-"))
+        .filter(|p| {
+            !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1);
+    let kept: String = rusqlite::Connection::open(&aside[0])
+        .unwrap()
+        .query_row("SELECT text FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, "keep me");
+}
+
+#[test]
+fn two_engines_share_one_store_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite3");
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let (engine, _) = fresh_engine_at(&path);
+                engine.search(&q("brain")).unwrap().total
+            })
+        })
+        .collect();
+    let totals: BTreeSet<usize> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(totals.len(), 1, "both see the same catalogue: {totals:?}");
+}
