@@ -12,6 +12,7 @@
 pub mod catalogue;
 pub mod cite;
 pub mod embed;
+pub mod links;
 pub mod search;
 pub mod store;
 

@@ -4,7 +4,10 @@
 //! contract documented in the README: field names are those of the catalogue files.
 
 mod export;
+mod links;
 mod search;
+
+pub use search::store_location;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -121,6 +124,20 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Check the links of the given datasets (all when none is given) and remember the results.
+    CheckLinks {
+        /// Dataset ids, e.g. `adni mias`.
+        ids: Vec<String>,
+        /// Print a JSON array with one result per link.
+        #[arg(long)]
+        json: bool,
+        /// At most this many requests at once (each host still gets one at a time).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+        /// Give up on a request after this many seconds.
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout_secs: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -203,6 +220,20 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
         } => {
             let engine = search::engine(&catalogue, global.store.as_ref())?;
             search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
+        }
+        Command::CheckLinks {
+            ids,
+            json,
+            concurrency,
+            timeout_secs,
+        } => {
+            let request = links::Request {
+                ids: &ids,
+                json,
+                concurrency: usize::from(concurrency),
+                timeout_secs,
+            };
+            return links::check_links(&mut out, global, &catalogue, &request);
         }
         Command::Validate { .. } => unreachable!("handled above"),
     }

@@ -4,6 +4,8 @@
 //! mean pooling over the attention mask, L2 normalisation — the same recipe as the Python library,
 //! on weights compiled into the binary (`assets/model/`), so it works offline from any folder.
 
+pub mod remote;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 

@@ -186,6 +186,9 @@ struct DocMeta {
     names: Vec<String>,
     tier_rank: u8,
     facet_values: Vec<(FacetKind, Vec<String>)>,
+    /// Sorted ids (in `SearchEngine::words`) of the words of the name, aliases, summary and
+    /// keywords, to say which query words an entry contains without touching the database.
+    words: Vec<u32>,
 }
 
 impl DocMeta {
@@ -212,8 +215,11 @@ pub struct SearchEngine {
     vocab: Vocabulary,
     expander: Expander,
     typos: TypoIndex,
+    words: HashMap<String, u32>,
     embedder: Option<Arc<dyn Embedder>>,
     params: FusionParams,
+    /// Every document has a current vector for the embedder (checked on load and after indexing).
+    ready: bool,
     pub sync_report: SyncReport,
 }
 
@@ -232,7 +238,8 @@ impl SearchEngine {
         store.fill_from_cache()?;
         let rowids = store.rowids()?;
         let mut docs = Vec::with_capacity(entries.len());
-        for e in entries {
+        let mut words: HashMap<String, u32> = HashMap::new();
+        for (e, d) in entries.iter().zip(&documents) {
             let Some(&rowid) = rowids.get(&e.id) else {
                 continue;
             };
@@ -244,7 +251,18 @@ impl SearchEngine {
                 .collect();
             names.sort();
             names.dedup();
+            let mut word_ids: Vec<u32> = [&d.name, &d.aliases, &d.summary, &d.keywords]
+                .iter()
+                .flat_map(|t| text::tokens(t))
+                .map(|w| {
+                    let next = words.len() as u32;
+                    *words.entry(w).or_insert(next)
+                })
+                .collect();
+            word_ids.sort_unstable();
+            word_ids.dedup();
             docs.push(DocMeta {
+                words: word_ids,
                 id: e.id.clone(),
                 rowid,
                 name: e.name.clone(),
@@ -266,17 +284,21 @@ impl SearchEngine {
                 d.keywords.as_str(),
             ]
         }));
-        Ok(SearchEngine {
+        let mut engine = SearchEngine {
             store,
             docs,
             by_rowid,
             vocab: vocab.clone(),
             expander: Expander::new(vocab),
             typos,
+            words,
             embedder,
             params: FusionParams::default(),
+            ready: false,
             sync_report,
-        })
+        };
+        engine.refresh_readiness();
+        Ok(engine)
     }
 
     pub fn params(&self) -> FusionParams {
@@ -311,7 +333,9 @@ impl SearchEngine {
         &mut self,
         items: &[(PendingEmbedding, Vec<f32>)],
     ) -> Result<(), SearchError> {
-        Ok(self.store.store_embeddings(items)?)
+        self.store.store_embeddings(items)?;
+        self.refresh_readiness();
+        Ok(())
     }
 
     /// (documents with a current vector, all documents).
@@ -336,18 +360,61 @@ impl SearchEngine {
             self.store.store_embeddings(&items)?;
             progress(((done + 1) * 8).min(total), total);
         }
+        self.refresh_readiness();
         Ok(total)
     }
 
-    fn semantic_ready(&self) -> bool {
-        self.embedder.is_some()
+    fn refresh_readiness(&mut self) {
+        self.ready = self.embedder.is_some()
             && self
                 .store
                 .embedding_progress()
-                .is_ok_and(|(done, total)| done == total && total > 0)
+                .is_ok_and(|(done, total)| done == total && total > 0);
     }
 
+    /// True when semantic search can run: an embedder is set and every document has its vector.
+    pub fn semantic_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// Sets (or replaces) the embedder, e.g. once a background thread has loaded the model.
+    /// The store must already hold vectors of this embedder's model for semantic search to run.
+    pub fn set_embedder(&mut self, embedder: Arc<dyn Embedder>) {
+        self.embedder = Some(embedder);
+        self.refresh_readiness();
+    }
+
+    /// Whether `query` would use a query vector (so a front end can compute it off its UI thread).
+    pub fn wants_vector(&self, query: &Query) -> bool {
+        query.mode != Mode::Keyword
+            && self.ready
+            && text::tokens(&query.text)
+                .iter()
+                .any(|t| !text::is_stopword(t))
+    }
+
+    /// The text to embed for a query (the query plus long forms of its abbreviations).
+    pub fn semantic_query_text(&self, query: &str) -> String {
+        let expansion = self.expander.expand(&text::tokens(query));
+        self.semantic_text(query, &expansion)
+    }
+
+    /// Searches, embedding the query when semantic evidence is wanted.
     pub fn search(&self, query: &Query) -> Result<SearchResults, SearchError> {
+        let vector = match (&self.embedder, self.wants_vector(query)) {
+            (Some(embedder), true) => Some(embedder.embed(&self.semantic_query_text(&query.text))?),
+            _ => None,
+        };
+        self.search_with_vector(query, vector.as_deref())
+    }
+
+    /// Searches with a query vector computed elsewhere (`None`: keyword evidence only, as while the
+    /// vector is still being computed).
+    pub fn search_with_vector(
+        &self,
+        query: &Query,
+        vector: Option<&[f32]>,
+    ) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let tokens = text::tokens(&query.text);
         let content: Vec<String> = tokens
@@ -380,7 +447,14 @@ impl SearchEngine {
                     query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
                 phrases.push(text::fts_phrase(std::slice::from_ref(token), prefix));
             }
-            phrases.extend(expansion.phrases.iter().map(|p| text::fts_phrase(p, false)));
+            // Facet synonyms are indexed with each document (the `keywords` column), so only the
+            // abbreviation groups need expanding here; fewer terms keep bm25 fast on large stores.
+            phrases.extend(
+                expansion
+                    .query_phrases
+                    .iter()
+                    .map(|p| text::fts_phrase(p, false)),
+            );
             phrases.extend(
                 corrections
                     .iter()
@@ -402,14 +476,13 @@ impl SearchEngine {
         // Semantic evidence: unfiltered neighbours (for membership and facet counts), plus
         // neighbours inside the selection when one is active, so filtered results never run short.
         let mut semantic: HashMap<usize, f32> = HashMap::new();
-        let run_semantic = query.mode != Mode::Keyword && semantic_ready;
-        if run_semantic && let Some(embedder) = &self.embedder {
-            let vector = embedder.embed(&self.semantic_text(&query.text, &expansion))?;
+        let run_semantic = query.mode != Mode::Keyword && semantic_ready && vector.is_some();
+        if run_semantic && let Some(vector) = vector {
             let k = self.params.knn_k.min(self.docs.len());
-            let mut neighbours = self.store.knn(&vector, k, &KnnFilter::default())?;
+            let mut neighbours = self.store.knn(vector, k, &KnnFilter::default())?;
             if !query.selection.is_empty() {
                 neighbours.extend(self.store.knn(
-                    &vector,
+                    vector,
                     k,
                     &self.knn_filter(&query.selection)?,
                 )?);
@@ -482,7 +555,7 @@ impl SearchEngine {
                     name: doc.name.clone(),
                     score,
                     why: Why {
-                        terms: self.matched_terms(doc.rowid, &words).unwrap_or_default(),
+                        terms: self.matched_terms(doc, &words),
                         facets: expansion
                             .facets
                             .iter()
@@ -574,29 +647,18 @@ impl SearchEngine {
         Ok(filter)
     }
 
-    fn matched_terms(&self, rowid: i64, words: &[String]) -> Result<Vec<String>, SearchError> {
-        let text: String = self.store.connection().query_row(
-            "SELECT lower(name || ' ' || aliases || ' ' || summary || ' ' || keywords || ' ' || description)
-             FROM knowledge_fts WHERE rowid = ?1",
-            [rowid],
-            |r| r.get(0),
-        ).map_err(StoreError::from)?;
-        let doc_tokens: HashSet<String> = text::tokens(&text).into_iter().collect();
+    fn matched_terms(&self, doc: &DocMeta, words: &[String]) -> Vec<String> {
         let mut found: Vec<String> = words
             .iter()
             .filter(|w| {
-                let parts = text::tokens(w);
-                !parts.is_empty()
-                    && parts.iter().all(|p| {
-                        doc_tokens.contains(p)
-                            || (p.chars().count() >= 4
-                                && doc_tokens.iter().any(|d| d.starts_with(p.as_str())))
-                    })
+                self.words
+                    .get(w.as_str())
+                    .is_some_and(|id| doc.words.binary_search(id).is_ok())
             })
             .cloned()
             .collect();
         found.dedup();
-        Ok(found)
+        found
     }
 
     /// Empty query: every entry passing the filters, by tier then name.

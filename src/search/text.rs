@@ -42,8 +42,10 @@ pub struct SynonymGroup {
 /// What a query matched in the vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct Expansion {
-    /// Extra phrases to search for (each a list of tokens).
+    /// Extra phrases meaning the same as query words (each a list of tokens).
     pub phrases: Vec<Vec<String>>,
+    /// The subset from abbreviation / phrasing groups (facet synonyms are indexed with documents).
+    pub query_phrases: Vec<Vec<String>>,
     /// Facet values the query names ("MRI" → modality MR).
     pub facets: Vec<(FacetKind, String)>,
     /// Human-readable notes ("MRI → Magnetic resonance").
@@ -125,6 +127,9 @@ impl Expander {
             for phrase in &group.phrases {
                 if phrase != hit && seen.insert(phrase.clone()) {
                     out.phrases.push(phrase.clone());
+                    if group.facet.is_none() {
+                        out.query_phrases.push(phrase.clone());
+                    }
                 }
             }
         }

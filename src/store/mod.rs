@@ -423,7 +423,7 @@ impl Store {
                 list(rowids.iter().map(i64::to_string).collect())
             ));
         }
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(params![to_blob(vector), k as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?))

@@ -1,0 +1,444 @@
+//! The app: state, background work (model loading, indexing, query vectors) and command handling.
+//! Drawing lives in the panel modules; this file decides what happens.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use medatlas::catalogue::{Catalogue, Entry};
+use medatlas::cite::Citer;
+use medatlas::embed::{CachedEmbedder, Embedder, MiniLm};
+use medatlas::search::{Query, SearchEngine, SearchResults};
+use medatlas::store::{Location, PendingEmbedding, Store};
+use poll_promise::Promise;
+
+use super::state::{Command, SortColumn, State, Theme};
+
+pub const STATE_KEY: &str = "medatlas-state";
+
+/// Opens a URL in the user's browser; injected so tests can see what would be opened.
+pub type Opener = Box<dyn FnMut(&str) -> Result<(), String>>;
+
+/// What the app is built from; `Deps::system` for the real program.
+pub struct Deps {
+    pub catalogue: Catalogue,
+    pub store: Location,
+    /// Load the embedded model in the background (off in UI tests, which test keyword search).
+    pub load_model: bool,
+    pub opener: Opener,
+}
+
+impl Deps {
+    pub fn system(catalogue: Catalogue, store: Location) -> Deps {
+        Deps {
+            catalogue,
+            store,
+            load_model: true,
+            opener: Box::new(|url| open::that_detached(url).map_err(|e| e.to_string())),
+        }
+    }
+}
+
+type IndexResult = Result<(Arc<dyn Embedder>, Vec<(PendingEmbedding, Vec<f32>)>), String>;
+
+struct Indexing {
+    promise: Promise<IndexResult>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+}
+
+pub struct App {
+    pub state: State,
+    pub catalogue: Arc<Catalogue>,
+    pub citer: Citer,
+    engine: Option<SearchEngine>,
+    pub engine_error: Option<String>,
+    indexing: Option<Indexing>,
+    query_vector: Option<(String, Promise<Option<Vec<f32>>>)>,
+    vectors: Vec<(String, Vec<f32>)>,
+    pub results: Option<SearchResults>,
+    results_key: Option<(String, medatlas::search::Mode, String, bool)>,
+    /// Ids in the order shown (after sorting).
+    pub rows: Vec<String>,
+    pub last_copied: Option<String>,
+    pub status: Option<(String, Instant)>,
+    pub notice_dismissed: bool,
+    opener: Opener,
+    pub focus_search: bool,
+    pub show_preferences: bool,
+    pub show_info: bool,
+    pub show_about: bool,
+    pub scroll_to_selected: bool,
+}
+
+impl App {
+    pub fn new(cc: &eframe::CreationContext<'_>, deps: Deps) -> App {
+        let state = cc
+            .storage
+            .and_then(|storage| {
+                let saved = storage.get_string(STATE_KEY)?;
+                match eframe::get_value::<State>(storage, STATE_KEY) {
+                    Some(state) => Some(state),
+                    None => {
+                        tracing::warn!(
+                            "saved window state could not be read ({} bytes); starting from defaults",
+                            saved.len()
+                        );
+                        None
+                    }
+                }
+            })
+            .unwrap_or_default();
+        Self::with_state(&cc.egui_ctx, deps, state)
+    }
+
+    pub fn with_state(ctx: &egui::Context, deps: Deps, state: State) -> App {
+        let catalogue = Arc::new(deps.catalogue);
+        let citer = Citer::new(&catalogue);
+        let (engine, engine_error) = match build_engine(&catalogue, &deps.store) {
+            Ok(engine) => (Some(engine), None),
+            Err(e) => (None, Some(e)),
+        };
+        let mut app = App {
+            state,
+            catalogue,
+            citer,
+            engine,
+            engine_error,
+            indexing: None,
+            query_vector: None,
+            vectors: Vec::new(),
+            results: None,
+            results_key: None,
+            rows: Vec::new(),
+            last_copied: None,
+            status: None,
+            notice_dismissed: false,
+            opener: deps.opener,
+            focus_search: true,
+            show_preferences: false,
+            show_info: false,
+            show_about: false,
+            scroll_to_selected: true,
+        };
+        if deps.load_model {
+            app.start_indexing(ctx);
+        }
+        app.apply_theme(ctx);
+        app
+    }
+
+    /// Loads the model and embeds what the store lacks, off the UI thread. Keyword search works
+    /// meanwhile; the vectors are stored when they arrive.
+    fn start_indexing(&mut self, ctx: &egui::Context) {
+        let Some(engine) = &self.engine else { return };
+        let pending = engine.pending_embeddings().unwrap_or_default();
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = pending.len();
+        let ctx = ctx.clone();
+        let counter = done.clone();
+        let promise = Promise::spawn_thread("medatlas-indexing", move || {
+            let model = MiniLm::load().map_err(|e| e.to_string())?;
+            let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(model, 128));
+            let mut out = Vec::with_capacity(pending.len());
+            for item in pending {
+                let vector = embedder.embed(&item.text).map_err(|e| e.to_string())?;
+                out.push((item, vector));
+                counter.fetch_add(1, Ordering::Relaxed);
+                ctx.request_repaint();
+            }
+            ctx.request_repaint();
+            Ok((embedder, out))
+        });
+        self.indexing = Some(Indexing {
+            promise,
+            done,
+            total,
+        });
+    }
+
+    /// (done, total) while the catalogue is being indexed for semantic search.
+    pub fn indexing_progress(&self) -> Option<(usize, usize)> {
+        self.indexing
+            .as_ref()
+            .map(|i| (i.done.load(Ordering::Relaxed), i.total))
+    }
+
+    pub fn semantic_ready(&self) -> bool {
+        self.engine
+            .as_ref()
+            .is_some_and(SearchEngine::semantic_ready)
+    }
+
+    /// Collects finished background work.
+    pub fn poll_background(&mut self) {
+        if let Some(indexing) = self.indexing.take() {
+            match indexing.promise.try_take() {
+                Ok(Ok((embedder, vectors))) => {
+                    if let Some(engine) = &mut self.engine {
+                        if let Err(e) = engine.store_embeddings(&vectors) {
+                            tracing::warn!("could not store vectors: {e}");
+                        }
+                        engine.set_embedder(embedder);
+                    }
+                    self.results_key = None;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!("semantic search unavailable: {e}");
+                    self.set_status(format!("Semantic search unavailable: {e}"));
+                }
+                Err(promise) => {
+                    self.indexing = Some(Indexing {
+                        promise,
+                        ..indexing
+                    })
+                }
+            }
+        }
+        if let Some((text, promise)) = self.query_vector.take() {
+            match promise.try_take() {
+                Ok(Some(vector)) => {
+                    self.vectors.push((text, vector));
+                    if self.vectors.len() > 64 {
+                        self.vectors.remove(0);
+                    }
+                    self.results_key = None;
+                }
+                Ok(None) => {}
+                Err(promise) => self.query_vector = Some((text, promise)),
+            }
+        }
+    }
+
+    /// Re-runs the search when the query, mode or filters changed. Keyword results show at once;
+    /// the query vector is computed in the background and the hybrid ranking replaces them.
+    pub fn refresh_results(&mut self, ctx: &egui::Context) {
+        let Some(engine) = &self.engine else { return };
+        let selection_key = serde_json::to_string(&self.state.selection).unwrap_or_default();
+        let query = Query {
+            text: self.state.query.clone(),
+            mode: self.state.mode,
+            selection: self.state.selection.clone(),
+            limit: None,
+            prefix_last: true,
+        };
+        let wants = engine.wants_vector(&query);
+        let vector_text = engine.semantic_query_text(&query.text);
+        let vector = self
+            .vectors
+            .iter()
+            .find(|(t, _)| *t == vector_text)
+            .map(|(_, v)| v.clone());
+        let key = (
+            query.text.clone(),
+            query.mode,
+            selection_key,
+            vector.is_some(),
+        );
+        if self.results_key.as_ref() == Some(&key) {
+            return;
+        }
+        if wants
+            && vector.is_none()
+            && self
+                .query_vector
+                .as_ref()
+                .is_none_or(|(t, _)| *t != vector_text)
+            && let Some(embedder) = engine.embedder().cloned()
+        {
+            let text = vector_text.clone();
+            let ctx = ctx.clone();
+            let promise = Promise::spawn_thread("medatlas-query", move || {
+                let v = embedder.embed(&text).ok();
+                ctx.request_repaint();
+                v
+            });
+            self.query_vector = Some((vector_text, promise));
+        }
+        match engine.search_with_vector(&query, vector.as_deref()) {
+            Ok(results) => self.results = Some(results),
+            Err(e) => self.set_status(format!("Search failed: {e}")),
+        }
+        self.results_key = Some(key);
+        self.sort_rows();
+    }
+
+    fn sort_rows(&mut self) {
+        let Some(results) = &self.results else {
+            self.rows.clear();
+            return;
+        };
+        let mut rows: Vec<String> = results.results.iter().map(|h| h.id.clone()).collect();
+        if let Some((column, ascending)) = self.state.sort {
+            let c = &self.catalogue;
+            let key = |id: &String| -> (u64, String) {
+                let Some(e) = c.get(id) else {
+                    return (0, String::new());
+                };
+                match column {
+                    SortColumn::Name => (0, e.name.to_lowercase()),
+                    SortColumn::Modalities => (0, e.modalities.join(",")),
+                    SortColumn::BodyParts => (0, e.body_parts.join(",")),
+                    SortColumn::Access => (access_rank(&e.access.level), String::new()),
+                    SortColumn::Tier => (u64::from(e.tier.unwrap_or(9)), e.name.clone()),
+                    SortColumn::Size => (size_key(e), String::new()),
+                }
+            };
+            rows.sort_by_key(key);
+            if !ascending {
+                rows.reverse();
+            }
+        }
+        self.rows = rows;
+        if self
+            .state
+            .selected
+            .as_ref()
+            .is_none_or(|s| !self.rows.contains(s))
+        {
+            self.state.selected = self.rows.first().cloned();
+        }
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.state
+            .selected
+            .as_deref()
+            .and_then(|id| self.catalogue.get(id))
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>) {
+        self.status = Some((text.into(), Instant::now()));
+    }
+
+    pub fn status_text(&self) -> Option<&str> {
+        self.status
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(6))
+            .map(|(t, _)| t.as_str())
+    }
+
+    pub fn apply_theme(&self, ctx: &egui::Context) {
+        ctx.set_theme(match self.state.theme {
+            Theme::System => egui::ThemePreference::System,
+            Theme::Light => egui::ThemePreference::Light,
+            Theme::Dark => egui::ThemePreference::Dark,
+        });
+    }
+
+    /// Every user action goes through here.
+    pub fn handle(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::ToggleFacet(facet, value) => self.state.selection.toggle(facet, &value),
+            Command::ClearFilters => self.state.selection = Default::default(),
+            Command::Select(id) => {
+                self.state.selected = Some(id);
+                self.state.show_detail = true;
+            }
+            Command::MoveSelection(delta) => {
+                if self.rows.is_empty() {
+                    return;
+                }
+                let current = self
+                    .state
+                    .selected
+                    .as_ref()
+                    .and_then(|s| self.rows.iter().position(|r| r == s));
+                let next = match current {
+                    Some(i) => (i as isize + delta).clamp(0, self.rows.len() as isize - 1) as usize,
+                    None => 0,
+                };
+                self.state.selected = Some(self.rows[next].clone());
+                self.scroll_to_selected = true;
+            }
+            Command::OpenDetail => self.state.show_detail = true,
+            Command::CloseDetail => self.state.show_detail = false,
+            Command::OpenUrl(url) => self.open_url(&url),
+            Command::OpenSelectedHomepage => {
+                if let Some(url) = self.selected_entry().map(|e| e.homepage.clone()) {
+                    self.open_url(&url);
+                }
+            }
+            Command::Copy { text, what } => {
+                ctx.copy_text(text.clone());
+                self.last_copied = Some(text);
+                self.set_status(format!("{what} copied"));
+            }
+            Command::SetFormat(format) => self.state.citation_format = format,
+            Command::SetMode(mode) => self.state.mode = mode,
+            Command::SortBy(column) => {
+                self.state.sort = match self.state.sort {
+                    Some((c, true)) if c == column => Some((c, false)),
+                    Some((c, false)) if c == column => None,
+                    _ => Some((column, true)),
+                };
+                self.sort_rows();
+            }
+            Command::DismissNotice => self.notice_dismissed = true,
+        }
+    }
+
+    /// Only http(s) links are ever opened; anything else is refused with a message.
+    fn open_url(&mut self, url: &str) {
+        if let Err(why) = medatlas::catalogue::validate::check_http_url(url) {
+            self.set_status(format!("Refused to open \"{url}\": {why}"));
+            return;
+        }
+        match (self.opener)(url) {
+            Ok(()) => self.set_status(format!("Opened {url}")),
+            Err(e) => self.set_status(format!("Could not open {url}: {e}")),
+        }
+    }
+}
+
+fn build_engine(catalogue: &Catalogue, location: &Location) -> Result<SearchEngine, String> {
+    let store = Store::open(
+        location,
+        medatlas::embed::MINILM_ID,
+        medatlas::embed::MINILM_DIM,
+    )
+    .map_err(|e| e.to_string())?;
+    for warning in &store.warnings {
+        tracing::warn!("{warning}");
+    }
+    SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)
+        .map_err(|e| e.to_string())
+}
+
+pub fn access_rank(level: &str) -> u64 {
+    match level {
+        "open" => 0,
+        "registration" => 1,
+        "application" => 2,
+        "restricted" => 3,
+        _ => 4,
+    }
+}
+
+fn size_key(e: &Entry) -> u64 {
+    e.size.as_ref().map_or(0, |s| {
+        [s.images, s.subjects, s.studies, s.cases, s.series]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.poll_background();
+        let ctx = ui.ctx().clone();
+        self.refresh_results(&ctx);
+        let commands = super::draw(self, ui);
+        for command in commands {
+            self.handle(&ctx, command);
+        }
+        self.refresh_results(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STATE_KEY, &self.state);
+    }
+}

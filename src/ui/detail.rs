@@ -1,0 +1,316 @@
+//! The detail panel: summary, characteristics, links and citations of the selected entry.
+
+use eframe::egui;
+use medatlas::catalogue::{Entry, VocabName};
+use medatlas::cite::Format;
+
+use super::app::App;
+use super::results::labels;
+use super::state::Command;
+
+pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    let Some(e) = app.selected_entry() else {
+        return;
+    };
+    let vocab = &app.catalogue.vocabulary;
+    ui.horizontal(|ui| {
+        ui.heading(&e.short_name);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("×").on_hover_text("Close the details").clicked() {
+                commands.push(Command::CloseDetail);
+            }
+        });
+    });
+    ui.strong(&e.name);
+    if e.origin.is_user() {
+        ui.weak("Your entry (user catalogue)");
+    }
+    egui::ScrollArea::vertical()
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            ui.label(&e.summary);
+            ui.add_space(4.0);
+            egui::CollapsingHeader::new("Description")
+                .default_open(true)
+                .show(ui, |ui| ui.label(&e.description));
+            ui.add_space(4.0);
+            characteristics_ui(e, vocab, ui);
+            ui.add_space(8.0);
+            ui.strong("Links");
+            links_ui(e, ui, commands);
+            ui.add_space(8.0);
+            citations_ui(app, e, ui, commands);
+            if !e.unverified.is_empty() {
+                ui.add_space(8.0);
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Not verified: {}", e.unverified.join(", ")),
+                );
+            }
+            ui.add_space(8.0);
+            egui::CollapsingHeader::new(format!("Sources ({})", e.sources.len()))
+                .id_salt("sources")
+                .show(ui, |ui| {
+                    for s in &e.sources {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.weak(format!("[{}]", s.kind));
+                            link_or_text(ui, &s.url, commands);
+                        });
+                        if !s.supports.is_empty() {
+                            ui.weak(format!("    backs: {}", s.supports.join(", ")));
+                        }
+                    }
+                    if !e.seed.corrections.is_empty() {
+                        ui.add_space(4.0);
+                        ui.strong("Corrections to the seed list");
+                        for c in &e.seed.corrections {
+                            ui.label(format!("• {c}"));
+                        }
+                    }
+                });
+        });
+}
+
+fn characteristics_ui(e: &Entry, vocab: &medatlas::catalogue::Vocabulary, ui: &mut egui::Ui) {
+    let unverified = |field: &str| e.is_unverified(field);
+    let rows: Vec<(&str, String, &str)> = vec![
+        (
+            "Modality",
+            labels(vocab, VocabName::Modalities, &e.modalities),
+            "modalities",
+        ),
+        (
+            "Body part",
+            labels(vocab, VocabName::BodyParts, &e.body_parts),
+            "body_parts",
+        ),
+        (
+            "Species",
+            labels(vocab, VocabName::Species, &e.species),
+            "species",
+        ),
+        ("Tasks", labels(vocab, VocabName::Tasks, &e.tasks), "tasks"),
+        (
+            "Findings",
+            labels(vocab, VocabName::FindingCategories, &e.finding_categories),
+            "finding_categories",
+        ),
+        (
+            "Clinical context",
+            labels(vocab, VocabName::ClinicalContext, &e.clinical_context),
+            "clinical_context",
+        ),
+        (
+            "Ground truth",
+            format!(
+                "{} — {}",
+                labels(vocab, VocabName::GroundTruthKinds, &e.ground_truth.kinds),
+                e.ground_truth.description
+            ),
+            "ground_truth",
+        ),
+        (
+            "Validation",
+            vocab
+                .label(VocabName::ValidationStatuses, &e.validation_status)
+                .to_owned(),
+            "validation_status",
+        ),
+        (
+            "Access",
+            format!(
+                "{} — {}",
+                vocab.label(VocabName::AccessLevels, &e.access.level),
+                e.access.how
+            ),
+            "access",
+        ),
+        ("Licence", e.licence.label().to_owned(), "licence"),
+        (
+            "Usage terms",
+            e.licence.terms.clone().unwrap_or_default(),
+            "licence",
+        ),
+        (
+            "Acknowledgement",
+            e.acknowledgement
+                .as_ref()
+                .map(|a| format!("\"{}\"", a.text))
+                .unwrap_or_default(),
+            "acknowledgement",
+        ),
+        (
+            "Size",
+            e.size
+                .as_ref()
+                .map(|s| match (&s.note, s.summary()) {
+                    (Some(n), sum) if sum.is_empty() => n.clone(),
+                    (Some(n), sum) => format!("{sum} ({n})"),
+                    (None, sum) => sum,
+                })
+                .unwrap_or_default(),
+            "size",
+        ),
+        ("Formats", e.file_formats.join(", "), "file_formats"),
+        (
+            "Tier",
+            e.tier.map_or("none".to_owned(), |t| {
+                vocab.label(VocabName::Tiers, &t.to_string()).to_owned()
+            }),
+            "tier",
+        ),
+        (
+            "Status",
+            match &e.status_note {
+                Some(n) => format!("{} — {n}", vocab.label(VocabName::Statuses, &e.status)),
+                None => vocab.label(VocabName::Statuses, &e.status).to_owned(),
+            },
+            "status",
+        ),
+    ];
+    let label_width = 112.0;
+    for (label, value, field) in rows {
+        if value.is_empty() {
+            continue;
+        }
+        ui.horizontal_top(|ui| {
+            ui.add_sized(
+                [label_width, 0.0],
+                egui::Label::new(egui::RichText::new(label).strong()),
+            );
+            ui.vertical(|ui| {
+                ui.add(egui::Label::new(value).wrap());
+                if unverified(field) {
+                    ui.colored_label(ui.visuals().warn_fg_color, "(unverified)")
+                        .on_hover_text("No checked source backs this field");
+                }
+            });
+        });
+        ui.add_space(2.0);
+    }
+}
+
+fn links_ui(e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Homepage:");
+        link_or_text(ui, &e.homepage, commands);
+        if e.is_unverified("homepage") {
+            ui.colored_label(ui.visuals().warn_fg_color, "(unverified)");
+        }
+        if e.status != "active" {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("({})", e.status));
+        }
+        if ui.small_button("Copy link").clicked() {
+            commands.push(Command::Copy {
+                text: e.homepage.clone(),
+                what: format!("Link to {}", e.short_name),
+            });
+        }
+    });
+    for link in &e.links {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!("{}:", link.kind));
+            let text = link.label.as_deref().unwrap_or(&link.url);
+            link_labelled(ui, text, &link.url, commands);
+            match link.status.as_deref() {
+                Some("moved") => {
+                    ui.colored_label(ui.visuals().warn_fg_color, "moved");
+                }
+                Some("dead") => {
+                    ui.colored_label(ui.visuals().error_fg_color, "dead");
+                }
+                Some("unverified") => {
+                    ui.weak("not verified");
+                }
+                _ => {}
+            }
+        })
+        .response
+        .on_hover_text(link.note.clone().unwrap_or_default());
+    }
+}
+
+fn link_or_text(ui: &mut egui::Ui, url: &str, commands: &mut Vec<Command>) {
+    link_labelled(ui, url, url, commands);
+}
+
+/// A clickable link for http(s) URLs; anything else is shown as text with a warning, never opened.
+fn link_labelled(ui: &mut egui::Ui, text: &str, url: &str, commands: &mut Vec<Command>) {
+    if medatlas::catalogue::validate::check_http_url(url).is_ok() {
+        if ui.link(text).on_hover_text(url).clicked() {
+            commands.push(Command::OpenUrl(url.to_owned()));
+        }
+    } else if medatlas::catalogue::validate::looks_like_link(url) {
+        ui.label(text);
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            "(not an http(s) link; not opened)",
+        );
+    } else {
+        ui.label(text);
+    }
+}
+
+fn citations_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.strong("Cite");
+        let mut format = app.state.citation_format;
+        egui::ComboBox::from_label("format")
+            .selected_text(format.label())
+            .show_ui(ui, |ui| {
+                for f in Format::ALL {
+                    ui.selectable_value(&mut format, f, f.label());
+                }
+            });
+        if format != app.state.citation_format {
+            commands.push(Command::SetFormat(format));
+        }
+    });
+    if let Some(reason) = &e.no_citation {
+        ui.weak(format!("No formal citation known: {reason}"));
+    }
+    let text = app.citer.entry(e, app.state.citation_format);
+    let mut shown = text.clone();
+    let label = ui.weak("Citation text (select to copy part of it):");
+    ui.add(
+        egui::TextEdit::multiline(&mut shown)
+            .font(egui::TextStyle::Monospace)
+            .desired_rows(4)
+            .desired_width(f32::INFINITY)
+            .interactive(true),
+    )
+    .labelled_by(label.id);
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Copy").clicked() {
+            commands.push(Command::Copy {
+                text: text.clone(),
+                what: format!("{} for {}", app.state.citation_format.label(), e.short_name),
+            });
+        }
+        let shown_entries: Vec<&Entry> = app
+            .rows
+            .iter()
+            .filter_map(|id| app.catalogue.get(id))
+            .collect();
+        if ui
+            .button(format!(
+                "Copy citations for all {} results shown",
+                shown_entries.len()
+            ))
+            .clicked()
+        {
+            let all = app
+                .citer
+                .document(&shown_entries, app.state.citation_format)
+                .text;
+            commands.push(Command::Copy {
+                text: all,
+                what: format!(
+                    "{} for {} datasets",
+                    app.state.citation_format.label(),
+                    shown_entries.len()
+                ),
+            });
+        }
+    });
+}

@@ -1,0 +1,313 @@
+//! The real app driven headless with egui_kittest: typing, facets, keyboard, copy, links, restore.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use eframe::egui;
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use medatlas::catalogue::facets::FacetKind;
+use medatlas::catalogue::{Catalogue, LoadOptions};
+use medatlas::cite::Format;
+use medatlas::store::Location;
+
+use super::app::{App, Deps, STATE_KEY};
+use super::state::{Command, State};
+
+type Opened = Rc<RefCell<Vec<String>>>;
+
+fn deps(extra_dirs: Vec<PathBuf>, opened: &Opened) -> Deps {
+    let opened = opened.clone();
+    Deps {
+        catalogue: Catalogue::load(&LoadOptions {
+            extra_dirs,
+            user_dir: None,
+        })
+        .expect("catalogue"),
+        store: Location::Memory,
+        load_model: false,
+        opener: Box::new(move |url| {
+            opened.borrow_mut().push(url.to_owned());
+            Ok(())
+        }),
+    }
+}
+
+fn harness_with(state: State, extra_dirs: Vec<PathBuf>, opened: &Opened) -> Harness<'static, App> {
+    let deps = deps(extra_dirs, opened);
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, state));
+    harness.run();
+    harness
+}
+
+fn harness(opened: &Opened) -> Harness<'static, App> {
+    harness_with(State::default(), Vec::new(), opened)
+}
+
+fn handle(harness: &mut Harness<'static, App>, command: Command) {
+    let ctx = harness.ctx.clone();
+    harness.state_mut().handle(&ctx, command);
+    harness.run();
+}
+
+#[test]
+fn typing_a_query_shows_the_expected_dataset_first() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    assert_eq!(harness.state().rows.len(), 44);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text("MedMNIST");
+    harness.run();
+    assert_eq!(harness.state().rows[0], "medmnist");
+    assert!(harness.state().rows.len() < 44);
+    assert!(
+        harness
+            .get_all_by_label_contains("MedMNIST")
+            .next()
+            .is_some()
+    );
+    assert_eq!(harness.state().state.selected.as_deref(), Some("medmnist"));
+}
+
+#[test]
+fn ticking_a_facet_changes_results_and_counts_and_clear_all_resets() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    let mammography = harness
+        .state()
+        .catalogue
+        .entries
+        .iter()
+        .filter(|e| e.modalities.iter().any(|m| m == "MG"))
+        .count();
+    harness
+        .get_by_label(&format!("Mammography ({mammography})"))
+        .click();
+    harness.run();
+    assert_eq!(harness.state().rows.len(), mammography);
+    assert!(
+        harness
+            .state()
+            .state
+            .selection
+            .contains(FacetKind::Modality, "MG")
+    );
+    // Counts of other facets now count within the mammography sets.
+    let breast = harness
+        .state()
+        .catalogue
+        .entries
+        .iter()
+        .filter(|e| {
+            e.modalities.iter().any(|m| m == "MG") && e.body_parts.iter().any(|b| b == "breast")
+        })
+        .count();
+    assert!(breast < 11, "the unfiltered breast count is larger");
+    harness.get_by_label(&format!("Breast ({breast})"));
+    // The active filter shows as a removable chip.
+    harness.get_by_label("Modality: Mammography ×");
+    harness
+        .get_all_by_label("Clear all")
+        .next()
+        .expect("clear all")
+        .click();
+    harness.run();
+    assert_eq!(harness.state().rows.len(), 44);
+    assert!(harness.state().state.selection.is_empty());
+}
+
+#[test]
+fn keyboard_moves_the_selection_and_opens_details_and_homepage() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    handle(&mut harness, Command::CloseDetail);
+    let rows = harness.state().rows.clone();
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    assert_eq!(
+        harness.state().state.selected.as_deref(),
+        Some(rows[2].as_str())
+    );
+    harness.key_press(Key::ArrowUp);
+    harness.run();
+    assert_eq!(
+        harness.state().state.selected.as_deref(),
+        Some(rows[1].as_str())
+    );
+    assert!(!harness.state().state.show_detail);
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(harness.state().state.show_detail);
+    let homepage = harness.state().selected_entry().unwrap().homepage.clone();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::Enter);
+    harness.run();
+    assert_eq!(opened.borrow().as_slice(), [homepage]);
+}
+
+#[test]
+fn copy_puts_exactly_the_formatter_output_on_the_clipboard() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    handle(&mut harness, Command::Select("adni".into()));
+    for format in Format::ALL {
+        handle(&mut harness, Command::SetFormat(format));
+        // The button may be below the fold of the detail panel: click it through accessibility.
+        harness.get_by_label("Copy").click_accesskit();
+        harness.step();
+        let expected = {
+            let app = harness.state();
+            app.citer.entry(app.catalogue.get("adni").unwrap(), format)
+        };
+        let output = harness.output().platform_output.commands.clone();
+        assert!(
+            output
+                .iter()
+                .any(|c| matches!(c, egui::OutputCommand::CopyText(t) if *t == expected)),
+            "{format}: clipboard command missing"
+        );
+        assert_eq!(
+            harness.state().last_copied.as_deref(),
+            Some(expected.as_str())
+        );
+        assert_eq!(
+            harness.state().status_text(),
+            Some(format!("{} for ADNI copied", format.label()).as_str())
+        );
+        harness.run();
+    }
+}
+
+#[test]
+fn clicking_a_link_asks_the_opener_for_that_exact_url() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    handle(&mut harness, Command::Select("adni".into()));
+    harness
+        .get_all_by_label("https://adni.loni.usc.edu/")
+        .next()
+        .expect("homepage link")
+        .click_accesskit();
+    harness.run();
+    assert_eq!(opened.borrow().as_slice(), ["https://adni.loni.usc.edu/"]);
+}
+
+#[test]
+fn hostile_links_are_refused_never_opened() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    for url in [
+        "javascript:alert(document.cookie)",
+        "file:///etc/passwd",
+        "data:text/html,x",
+    ] {
+        handle(&mut harness, Command::OpenUrl(url.into()));
+        assert!(
+            harness
+                .state()
+                .status_text()
+                .is_some_and(|s| s.starts_with("Refused to open")),
+            "{url}"
+        );
+    }
+    assert!(opened.borrow().is_empty());
+}
+
+/// A storage in memory, standing in for eframe's file between two runs of the app.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+fn restart(storage: &'static MemoryStorage, opened: &Opened) -> Harness<'static, App> {
+    let deps = deps(Vec::new(), opened);
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            cc.storage = Some(storage);
+            App::new(cc, deps)
+        });
+    harness.run();
+    harness
+}
+
+#[test]
+fn state_is_restored_after_a_restart_and_bad_state_falls_back_to_defaults() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text("mammography");
+    harness.run();
+    handle(
+        &mut harness,
+        Command::ToggleFacet(FacetKind::Tier, "1".into()),
+    );
+    handle(&mut harness, Command::Select("ddsm".into()));
+    handle(&mut harness, Command::SetFormat(Format::Bibtex));
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    let saved = harness.state().state.clone();
+    let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
+
+    let restored = restart(storage, &opened);
+    assert_eq!(restored.state().state, saved);
+    assert_eq!(restored.state().state.query, "mammography");
+    assert_eq!(restored.state().state.selected.as_deref(), Some("ddsm"));
+    assert!(
+        restored
+            .state()
+            .rows
+            .iter()
+            .all(|id| { restored.state().catalogue.get(id).unwrap().tier == Some(1) })
+    );
+
+    let mut broken = MemoryStorage::default();
+    broken
+        .0
+        .insert(STATE_KEY.into(), "(query: 12, this is not valid".into());
+    let broken: &'static MemoryStorage = Box::leak(Box::new(broken));
+    let fresh = restart(broken, &opened);
+    let defaults = State::default();
+    assert_eq!(fresh.state().state.query, defaults.query);
+    assert_eq!(fresh.state().state.selection, defaults.selection);
+    assert_eq!(
+        fresh.state().state.citation_format,
+        defaults.citation_format
+    );
+    assert_eq!(fresh.state().rows.len(), 44);
+}
+
+#[test]
+fn a_broken_user_catalogue_file_shows_a_notice_and_the_app_still_works() {
+    let opened = Opened::default();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/malformed");
+    let mut harness = harness_with(State::default(), vec![dir], &opened);
+    harness.get_by_label_contains("problem(s) in catalogue files");
+    harness.get_by_label_contains("Not_A_Slug.toml:2:6");
+    assert_eq!(harness.state().rows.len(), 44);
+    harness.get_by_label("Dismiss").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("problem(s) in catalogue files")
+            .is_none()
+    );
+}

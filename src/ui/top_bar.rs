@@ -1,0 +1,93 @@
+//! The top bar: search box, result count, search mode and the menu.
+
+use eframe::egui;
+use medatlas::search::Mode;
+
+use super::app::App;
+use super::state::Command;
+
+pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading("MedAtlas");
+        ui.add_space(8.0);
+        let label = ui.label("Search");
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.state.query)
+                    .hint_text("datasets, modalities, diseases…  (Ctrl+F)")
+                    .desired_width(
+                        ui.available_width().min(520.0) - 330.0_f32.min(ui.available_width() * 0.4),
+                    ),
+            )
+            .labelled_by(label.id);
+        if app.focus_search {
+            response.request_focus();
+            app.focus_search = false;
+        }
+        if !app.state.query.is_empty()
+            && ui
+                .small_button("×")
+                .on_hover_text("Clear the search")
+                .clicked()
+        {
+            app.state.query.clear();
+        }
+        let count = app.results.as_ref().map_or(0, |r| r.total);
+        ui.label(format!(
+            "{count} of {} datasets",
+            app.catalogue.entries.len()
+        ));
+        ui.separator();
+        for mode in Mode::ALL {
+            let label = match mode {
+                Mode::Hybrid => "Hybrid",
+                Mode::Keyword => "Keyword",
+                Mode::Semantic => "Semantic",
+            };
+            if ui
+                .selectable_label(app.state.mode == mode, label)
+                .on_hover_text(match mode {
+                    Mode::Hybrid => "Meaning and exact words together (recommended)",
+                    Mode::Keyword => "Exact words only",
+                    Mode::Semantic => "Meaning only",
+                })
+                .clicked()
+            {
+                commands.push(Command::SetMode(mode));
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.menu_button("Menu", |ui| {
+                if ui.button("Preferences…").clicked() {
+                    app.show_preferences = true;
+                    ui.close();
+                }
+                if ui.button("Catalogue information…").clicked() {
+                    app.show_info = true;
+                    ui.close();
+                }
+                if ui.button("About MedAtlas…").clicked() {
+                    app.show_about = true;
+                    ui.close();
+                }
+            });
+            if let Some((done, total)) = app.indexing_progress() {
+                let fraction = if total == 0 {
+                    1.0
+                } else {
+                    done as f32 / total as f32
+                };
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(140.0)
+                        .text(format!("indexing {done}/{total}")),
+                )
+                .on_hover_text("Preparing semantic search; keyword search works meanwhile");
+            } else if !app.semantic_ready() && app.state.mode != Mode::Keyword {
+                ui.weak("keyword results only");
+            }
+        });
+    });
+    ui.add_space(4.0);
+}

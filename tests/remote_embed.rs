@@ -1,0 +1,470 @@
+//! The remote embedder against an OpenAI-compatible embeddings server on 127.0.0.1 started inside
+//! the tests (no internet).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use medatlas::embed::remote::{
+    ApiKey, FallbackEmbedder, RemoteConfig, RemoteEmbedder, RemoteError,
+};
+use medatlas::embed::{EmbedError, Embedder};
+use serde_json::{Value, json};
+
+const KEY: &str = "sk-secret-123";
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    path: String,
+    authorization: Option<String>,
+    body: Value,
+}
+
+enum Answer {
+    Json(u16, Vec<(&'static str, String)>, String),
+    Hang,
+}
+
+fn ok_json(body: Value) -> Answer {
+    Answer::Json(200, Vec::new(), body.to_string())
+}
+
+type Handler = dyn Fn(usize, &Seen) -> Answer + Send + Sync;
+
+struct Server {
+    base: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Serves `handler(request number from 0, request)`.
+fn serve(handler: impl Fn(usize, &Seen) -> Answer + Send + Sync + 'static) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let handler: Arc<Handler> = Arc::new(handler);
+    let counter = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&seen);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (s, handler, counter) =
+                (Arc::clone(&s), Arc::clone(&handler), Arc::clone(&counter));
+            thread::spawn(move || handle(stream, &s, &*handler, &counter));
+        }
+    });
+    Server { base, seen }
+}
+
+fn handle(
+    mut stream: TcpStream,
+    seen: &Mutex<Vec<Seen>>,
+    handler: &Handler,
+    counter: &AtomicUsize,
+) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut first = String::new();
+    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+        return;
+    }
+    let (mut length, mut authorization) = (0usize, None);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().unwrap_or(0),
+            "authorization" => authorization = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let request = Seen {
+        path: first.split_whitespace().nth(1).unwrap_or("").to_owned(),
+        authorization,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
+    seen.lock().unwrap().push(request.clone());
+    let n = counter.fetch_add(1, Ordering::SeqCst);
+    match handler(n, &request) {
+        Answer::Hang => thread::sleep(Duration::from_secs(30)),
+        Answer::Json(code, headers, body) => {
+            let mut head = format!(
+                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    }
+}
+
+/// A well-behaved answer: for each input, `[chars, 1, 0, …]` of `dim` numbers, listed in reverse
+/// order with their indexes (clients must sort).
+fn embeddings(request: &Seen, dim: usize) -> Answer {
+    let inputs: Vec<String> = request.body["input"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut v = vec![0.0f32; dim];
+            v[0] = text.chars().count() as f32;
+            if dim > 1 {
+                v[1] = 1.0;
+            }
+            json!({ "object": "embedding", "index": i, "embedding": v })
+        })
+        .collect();
+    data.reverse();
+    ok_json(json!({ "object": "list", "data": data, "model": request.body["model"] }))
+}
+
+fn config(server: &Server) -> RemoteConfig {
+    let mut c = RemoteConfig::new(&server.base, "test-model");
+    c.api_key = Some(ApiKey::new(KEY));
+    c.timeout = Duration::from_secs(5);
+    c
+}
+
+fn remote_err(result: Result<RemoteEmbedder, RemoteError>) -> RemoteError {
+    match result {
+        Ok(e) => panic!("expected an error, got {e:?}"),
+        Err(e) => e,
+    }
+}
+
+/// A stand-in for the local model.
+struct Stub;
+
+impl Embedder for Stub {
+    fn id(&self) -> &str {
+        "stub"
+    }
+    fn dimension(&self) -> usize {
+        2
+    }
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts.iter().map(|_| vec![1.0, 0.0]).collect())
+    }
+}
+
+#[test]
+fn a_correct_answer_gives_normalised_vectors_in_order() {
+    let server = serve(|_, r| embeddings(r, 3));
+    let embedder = RemoteEmbedder::new(config(&server)).unwrap();
+    // No dimension configured: one probe request learned it.
+    assert_eq!(embedder.dimension(), 3);
+    assert_eq!(embedder.id(), "remote:test-model@127.0.0.1");
+    let v = embedder.embed_batch(&["ab", "abcd"]).unwrap();
+    let expected = |n: f32| {
+        let norm = (n * n + 1.0).sqrt();
+        vec![n / norm, 1.0 / norm, 0.0]
+    };
+    assert_eq!(v, vec![expected(2.0), expected(4.0)]);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    for r in &seen {
+        assert_eq!(r.path, "/v1/embeddings");
+        assert_eq!(r.authorization.as_deref(), Some(&*format!("Bearer {KEY}")));
+        assert_eq!(r.body["model"], "test-model");
+    }
+    assert_eq!(seen[1].body["input"], json!(["ab", "abcd"]));
+}
+
+#[test]
+fn texts_are_sent_in_batches() {
+    let server = serve(|_, r| embeddings(r, 3));
+    let mut c = config(&server);
+    c.dimension = Some(3);
+    c.batch_size = 2;
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    let v = embedder
+        .embed_batch(&["a", "bb", "ccc", "dddd", "eeeee"])
+        .unwrap();
+    assert_eq!(v.len(), 5);
+    assert!(v[4][0] > v[0][0]);
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "a configured dimension needs no probe"
+    );
+}
+
+#[test]
+fn base_addresses_with_v1_or_a_trailing_slash_work() {
+    let server = serve(|_, r| embeddings(r, 3));
+    for base in [format!("{}/", server.base), format!("{}/v1", server.base)] {
+        let mut c = config(&server);
+        c.base_url = base;
+        RemoteEmbedder::new(c).unwrap();
+    }
+    assert!(server.requests().iter().all(|r| r.path == "/v1/embeddings"));
+}
+
+#[test]
+fn a_refused_key_is_a_clear_error_without_the_key() {
+    let server = serve(|_, _| {
+        Answer::Json(
+            401,
+            Vec::new(),
+            json!({ "error": { "message": format!("Incorrect API key provided: {KEY}") } })
+                .to_string(),
+        )
+    });
+    let e = remote_err(RemoteEmbedder::new(config(&server)));
+    assert!(
+        matches!(e, RemoteError::Unauthorized { status: 401, .. }),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    assert!(text.contains("(401)"), "{text}");
+    assert!(text.contains("MEDATLAS_EMBED_API_KEY"), "{text}");
+    assert!(
+        text.contains("Incorrect API key provided: [redacted]"),
+        "{text}"
+    );
+    assert!(!text.contains(KEY), "{text}");
+    assert!(!format!("{e:?}").contains(KEY));
+}
+
+#[test]
+fn rate_limited_then_ok_honours_retry_after() {
+    let server = serve(|n, r| {
+        if n == 0 {
+            Answer::Json(
+                429,
+                vec![("Retry-After", "1".to_owned())],
+                json!({ "error": { "message": "slow down" } }).to_string(),
+            )
+        } else {
+            embeddings(r, 3)
+        }
+    });
+    let mut c = config(&server);
+    c.dimension = Some(3);
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    let started = Instant::now();
+    let v = embedder.embed("hello").unwrap();
+    let waited = started.elapsed();
+    assert_eq!(v.len(), 3);
+    assert_eq!(server.requests().len(), 2);
+    assert!(waited >= Duration::from_secs(1), "{waited:?}");
+    assert!(waited < Duration::from_secs(4), "{waited:?}");
+}
+
+#[test]
+fn retries_are_bounded_and_their_waits_capped() {
+    let server = serve(|_, _| {
+        Answer::Json(
+            429,
+            vec![("Retry-After", "3600".to_owned())],
+            "{}".to_owned(),
+        )
+    });
+    let mut c = config(&server);
+    c.dimension = Some(3);
+    c.max_retries = 2;
+    c.max_retry_wait = Duration::from_millis(100);
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    let started = Instant::now();
+    let e = embedder.embed("hello").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(server.requests().len(), 3);
+    let text = e.to_string();
+    assert!(
+        text.contains("rate limiting (429) after 3 attempts"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wrong_dimension_is_refused() {
+    let server = serve(|_, r| embeddings(r, 3));
+    let mut c = config(&server);
+    c.dimension = Some(4);
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    match embedder.embed_batch(&["x"]) {
+        Err(EmbedError::Dimension {
+            expected: 4,
+            got: 3,
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn malformed_answers_are_clear_errors() {
+    let server = serve(|n, r| match n {
+        0 => Answer::Json(200, Vec::new(), "{not json".to_owned()),
+        1 => ok_json(json!({ "data": "nope" })),
+        2 => ok_json(json!({ "data": [] })),
+        _ => embeddings(r, 3),
+    });
+    let mut c = config(&server);
+    c.dimension = Some(3);
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    for expected in [
+        "key must be a string",
+        "invalid type",
+        "0 vectors for 1 texts",
+    ] {
+        let text = embedder.embed("x").unwrap_err().to_string();
+        assert!(text.contains("is not a list of embeddings"), "{text}");
+        assert!(text.contains(expected), "{text}");
+    }
+    assert!(embedder.embed("x").is_ok());
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let server = serve(|_, _| Answer::Hang);
+    let mut c = config(&server);
+    c.timeout = Duration::from_millis(500);
+    let started = Instant::now();
+    let e = remote_err(RemoteEmbedder::new(c));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(matches!(e, RemoteError::Timeout { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("did not answer within 500 ms"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_unreachable_service_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let e = remote_err(RemoteEmbedder::new(RemoteConfig::new(base, "m")));
+    assert!(e.to_string().contains("could not be reached"), "{e}");
+}
+
+#[test]
+fn the_key_never_shows_in_debug_output() {
+    let server = serve(|_, r| embeddings(r, 3));
+    let c = config(&server);
+    assert!(!format!("{c:?}").contains(KEY));
+    assert!(format!("{c:?}").contains("[redacted]"));
+    let embedder = RemoteEmbedder::new(c).unwrap();
+    assert!(!format!("{embedder:?}").contains(KEY));
+}
+
+#[test]
+fn settings_from_environment_variables() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    assert!(RemoteConfig::from_vars(vars(&[])).unwrap().is_none());
+    let e = RemoteConfig::from_vars(vars(&[("MEDATLAS_EMBED_URL", "http://h")])).unwrap_err();
+    assert!(e.to_string().contains("MEDATLAS_EMBED_MODEL"), "{e}");
+    let c = RemoteConfig::from_vars(vars(&[
+        ("MEDATLAS_EMBED_URL", "http://h:8080"),
+        ("MEDATLAS_EMBED_MODEL", "m"),
+        ("MEDATLAS_EMBED_API_KEY", KEY),
+        ("MEDATLAS_EMBED_DIM", "768"),
+    ]))
+    .unwrap()
+    .unwrap();
+    assert_eq!(c.base_url, "http://h:8080");
+    assert_eq!(c.model, "m");
+    assert_eq!(c.api_key, Some(ApiKey::new(KEY)));
+    assert_eq!(c.dimension, Some(768));
+    let e = RemoteConfig::from_vars(vars(&[
+        ("MEDATLAS_EMBED_URL", "http://h"),
+        ("MEDATLAS_EMBED_MODEL", "m"),
+        ("MEDATLAS_EMBED_DIM", "many"),
+    ]))
+    .unwrap_err();
+    assert!(e.to_string().contains("MEDATLAS_EMBED_DIM"), "{e}");
+}
+
+#[test]
+fn fallback_uses_the_local_embedder_when_the_remote_one_fails() {
+    let server = serve(|_, _| {
+        Answer::Json(
+            401,
+            Vec::new(),
+            json!({ "error": format!("bad key {KEY}") }).to_string(),
+        )
+    });
+    let fallback =
+        FallbackEmbedder::choose(RemoteEmbedder::new(config(&server)), || Ok(Stub)).unwrap();
+    assert!(!fallback.using_remote());
+    assert_eq!(fallback.id(), "stub");
+    assert_eq!(fallback.dimension(), 2);
+    let warning = fallback.warning().unwrap();
+    assert!(
+        warning.contains("401") && warning.contains("using stub"),
+        "{warning}"
+    );
+    assert!(!warning.contains(KEY), "{warning}");
+    assert_eq!(fallback.embed("x").unwrap(), vec![1.0, 0.0]);
+}
+
+#[test]
+fn fallback_decides_once_and_never_mixes_models() {
+    // Healthy for the probe, failing afterwards.
+    let server = serve(|n, r| {
+        if n == 0 {
+            embeddings(r, 3)
+        } else {
+            Answer::Json(
+                500,
+                Vec::new(),
+                json!({ "error": { "message": "down" } }).to_string(),
+            )
+        }
+    });
+    let mut c = config(&server);
+    c.dimension = Some(3);
+    let local_built = AtomicBool::new(false);
+    let fallback = FallbackEmbedder::choose(RemoteEmbedder::new(c), || {
+        local_built.store(true, Ordering::SeqCst);
+        Ok(Stub)
+    })
+    .unwrap();
+    assert!(fallback.using_remote());
+    assert!(fallback.warning().is_none());
+    assert!(
+        !local_built.load(Ordering::SeqCst),
+        "the local model is only built when needed"
+    );
+    assert_eq!(fallback.id(), "remote:test-model@127.0.0.1");
+    // Later failures are errors, never local vectors under the remote id.
+    let e = fallback.embed_batch(&["a", "b"]).unwrap_err();
+    assert!(e.to_string().contains("answered 500: down"), "{e}");
+    assert_eq!(fallback.id(), "remote:test-model@127.0.0.1");
+    assert!(!local_built.load(Ordering::SeqCst));
+}
