@@ -1,14 +1,16 @@
 //! The app: state, background work (model loading, indexing, query vectors) and command handling.
 //! Drawing lives in the panel modules; this file decides what happens.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::cite::Citer;
 use medatlas::embed::{CachedEmbedder, Embedder, MiniLm};
+use medatlas::links::{self, CheckOptions, CheckReport, LinkResult};
 use medatlas::search::{Query, SearchEngine, SearchResults};
 use medatlas::store::{Location, PendingEmbedding, Store};
 use poll_promise::Promise;
@@ -42,6 +44,14 @@ impl Deps {
 
 type IndexResult = Result<(Arc<dyn Embedder>, Vec<(PendingEmbedding, Vec<f32>)>), String>;
 
+/// A link check running in the background.
+pub struct LinkCheck {
+    promise: Promise<Result<CheckReport, String>>,
+    pub done: Arc<AtomicUsize>,
+    pub total: Arc<AtomicUsize>,
+    cancel: Arc<AtomicBool>,
+}
+
 struct Indexing {
     promise: Promise<IndexResult>,
     done: Arc<AtomicUsize>,
@@ -70,6 +80,9 @@ pub struct App {
     pub show_info: bool,
     pub show_about: bool,
     pub scroll_to_selected: bool,
+    /// Last known health of each link, by URL (from the store, refreshed by "Check links").
+    pub link_results: HashMap<String, LinkResult>,
+    pub link_check: Option<LinkCheck>,
 }
 
 impl App {
@@ -121,7 +134,15 @@ impl App {
             show_info: false,
             show_about: false,
             scroll_to_selected: true,
+            link_results: HashMap::new(),
+            link_check: None,
         };
+        if let Some(engine) = &app.engine {
+            match links::load_results(engine.store()) {
+                Ok(results) => app.link_results = results,
+                Err(e) => tracing::warn!("could not read earlier link checks: {e}"),
+            }
+        }
         if deps.load_model {
             app.start_indexing(ctx);
         }
@@ -194,6 +215,13 @@ impl App {
                         ..indexing
                     })
                 }
+            }
+        }
+        if let Some(check) = self.link_check.take() {
+            match check.promise.try_take() {
+                Ok(Ok(report)) => self.finish_link_check(report),
+                Ok(Err(e)) => self.set_status(format!("Link check failed: {e}")),
+                Err(promise) => self.link_check = Some(LinkCheck { promise, ..check }),
             }
         }
         if let Some((text, promise)) = self.query_vector.take() {
@@ -376,7 +404,81 @@ impl App {
                 self.sort_rows();
             }
             Command::DismissNotice => self.notice_dismissed = true,
+            Command::CheckLinks => self.start_link_check(ctx),
+            Command::CancelLinkCheck => {
+                if let Some(check) = &self.link_check {
+                    check.cancel.store(true, Ordering::Relaxed);
+                    self.set_status("Cancelling the link check…");
+                }
+            }
         }
+    }
+
+    /// Checks every link of the catalogue in the background, with progress and cancel.
+    fn start_link_check(&mut self, ctx: &egui::Context) {
+        if self.link_check.is_some() {
+            return;
+        }
+        // The links of the results shown: all of them when nothing is searched or filtered.
+        let shown: Vec<Entry> = self
+            .rows
+            .iter()
+            .filter_map(|id| self.catalogue.get(id).cloned())
+            .collect();
+        let urls: Vec<String> = links::targets(&shown).into_iter().map(|t| t.url).collect();
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(urls.len()));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (d, t, c, ctx) = (done.clone(), total.clone(), cancel.clone(), ctx.clone());
+        let promise = Promise::spawn_thread("medatlas-links", move || {
+            let progress = |n: usize, of: usize| {
+                d.store(n, Ordering::Relaxed);
+                t.store(of, Ordering::Relaxed);
+                ctx.request_repaint();
+            };
+            let report = links::check_urls(&urls, &CheckOptions::default(), &c, &progress)
+                .map_err(|e| e.to_string());
+            ctx.request_repaint();
+            report
+        });
+        self.link_check = Some(LinkCheck {
+            promise,
+            done,
+            total,
+            cancel,
+        });
+        self.set_status("Checking links…");
+    }
+
+    fn finish_link_check(&mut self, report: CheckReport) {
+        if let Some(engine) = &self.engine
+            && let Err(e) = links::save_results(engine.store(), &report.results)
+        {
+            tracing::warn!("could not save link checks: {e}");
+        }
+        let summary: Vec<String> = report
+            .counts()
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(status, n)| format!("{n} {}", status.as_str().replace('_', " ")))
+            .collect();
+        let message = match (&report.offline, report.cancelled) {
+            (Some(why), _) => format!("Links not checked: {why}"),
+            (None, true) => format!("Link check cancelled: {}", summary.join(", ")),
+            (None, false) => format!(
+                "Checked {} links in {:.1} s: {}",
+                report.results.len(),
+                report.elapsed_ms as f64 / 1000.0,
+                summary.join(", ")
+            ),
+        };
+        for result in report.results {
+            // An offline run says nothing new about a link: keep what an earlier check found.
+            if !result.is_offline() || !self.link_results.contains_key(&result.url) {
+                self.link_results.insert(result.url.clone(), result);
+            }
+        }
+        self.set_status(message);
     }
 
     /// Only http(s) links are ever opened; anything else is refused with a message.

@@ -8,6 +8,38 @@ use super::app::App;
 use super::results::labels;
 use super::state::Command;
 
+/// "ok", "broken: 404 …", with when it was checked; "not checked" when never checked.
+fn health_ui(app: &App, ui: &mut egui::Ui, url: &str) {
+    match app.link_results.get(url) {
+        None => {
+            ui.weak("not checked");
+        }
+        Some(r) => {
+            let color = match r.status {
+                medatlas::links::LinkStatus::Ok => ui.visuals().weak_text_color(),
+                medatlas::links::LinkStatus::Redirected => ui.visuals().warn_fg_color,
+                _ => ui.visuals().error_fg_color,
+            };
+            ui.colored_label(color, r.badge())
+                .on_hover_text(format!("last checked {}", ago(r.checked_at)));
+        }
+    }
+}
+
+/// "3 min ago", "2 days ago".
+pub fn ago(unix_seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let secs = (now - unix_seconds).max(0);
+    match secs {
+        0..60 => "just now".to_owned(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86400),
+    }
+}
+
 pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     let Some(e) = app.selected_entry() else {
         return;
@@ -37,7 +69,7 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
             characteristics_ui(e, vocab, ui);
             ui.add_space(8.0);
             ui.strong("Links");
-            links_ui(e, ui, commands);
+            links_ui(app, e, ui, commands);
             ui.add_space(8.0);
             citations_ui(app, e, ui, commands);
             if !e.unverified.is_empty() {
@@ -190,10 +222,11 @@ fn characteristics_ui(e: &Entry, vocab: &medatlas::catalogue::Vocabulary, ui: &m
     }
 }
 
-fn links_ui(e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+fn links_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Homepage:");
         link_or_text(ui, &e.homepage, commands);
+        health_ui(app, ui, &e.homepage);
         if e.is_unverified("homepage") {
             ui.colored_label(ui.visuals().warn_fg_color, "(unverified)");
         }
@@ -212,6 +245,7 @@ fn links_ui(e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
             ui.weak(format!("{}:", link.kind));
             let text = link.label.as_deref().unwrap_or(&link.url);
             link_labelled(ui, text, &link.url, commands);
+            health_ui(app, ui, &link.url);
             match link.status.as_deref() {
                 Some("moved") => {
                     ui.colored_label(ui.visuals().warn_fg_color, "moved");

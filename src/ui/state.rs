@@ -71,4 +71,6 @@ pub enum Command {
     SetMode(Mode),
     SortBy(SortColumn),
     DismissNotice,
+    CheckLinks,
+    CancelLinkCheck,
 }

@@ -311,3 +311,68 @@ fn a_broken_user_catalogue_file_shows_a_notice_and_the_app_still_works() {
             .is_none()
     );
 }
+
+/// A tiny HTTP server on 127.0.0.1 answering 200 to everything, for a bounded number of requests.
+fn local_server(requests: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    port
+}
+
+#[test]
+fn check_links_runs_in_the_background_and_shows_badges() {
+    let port = local_server(16);
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/user-catalogue/example-brain-mri.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("example-brain-mri.toml"),
+        template.replace("https://example.org/", &format!("http://127.0.0.1:{port}/")),
+    )
+    .unwrap();
+    let opened = Opened::default();
+    let state = State {
+        query: "EBMC".into(),
+        mode: medatlas::search::Mode::Keyword,
+        ..State::default()
+    };
+    let mut harness = harness_with(state, vec![dir.path().to_owned()], &opened);
+    assert_eq!(harness.state().rows, ["example-brain-mri"]);
+    handle(&mut harness, Command::CheckLinks);
+    let started = std::time::Instant::now();
+    while harness.state().link_check.is_some() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.run();
+    }
+    let homepage = format!("http://127.0.0.1:{port}/ebmc/");
+    let result = harness
+        .state()
+        .link_results
+        .get(&homepage)
+        .expect("homepage checked");
+    assert_eq!(result.badge(), "ok (200)");
+    assert!(
+        harness
+            .state()
+            .status_text()
+            .unwrap()
+            .starts_with("Checked 2 links"),
+        "{:?}",
+        harness.state().status_text()
+    );
+    handle(&mut harness, Command::Select("example-brain-mri".into()));
+    assert!(harness.get_all_by_label("ok (200)").next().is_some());
+}

@@ -63,6 +63,14 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     app.show_preferences = true;
                     ui.close();
                 }
+                if ui
+                    .add_enabled(app.link_check.is_none(), egui::Button::new("Check links"))
+                    .on_hover_text("Check the links of the results shown, in the background")
+                    .clicked()
+                {
+                    commands.push(Command::CheckLinks);
+                    ui.close();
+                }
                 if ui.button("Catalogue information…").clicked() {
                     app.show_info = true;
                     ui.close();
@@ -72,6 +80,27 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     ui.close();
                 }
             });
+            if let Some(check) = &app.link_check {
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Stop checking links")
+                    .clicked()
+                {
+                    commands.push(Command::CancelLinkCheck);
+                }
+                let done = check.done.load(std::sync::atomic::Ordering::Relaxed);
+                let total = check.total.load(std::sync::atomic::Ordering::Relaxed);
+                let fraction = if total == 0 {
+                    0.0
+                } else {
+                    done as f32 / total as f32
+                };
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(160.0)
+                        .text(format!("links {done}/{total}")),
+                );
+            }
             if let Some((done, total)) = app.indexing_progress() {
                 let fraction = if total == 0 {
                     1.0
