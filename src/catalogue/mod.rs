@@ -6,6 +6,7 @@
 //! broken file never stops loading: the valid entries load and each problem is kept as a `Diagnostic`.
 //! This module reads files but knows nothing of search, storage or any front end.
 
+pub mod describe;
 pub mod diagnostic;
 pub mod entry;
 pub mod facets;

@@ -339,13 +339,6 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn labels(catalogue: &Catalogue, name: VocabName, keys: &[String]) -> String {
-    keys.iter()
-        .map(|k| catalogue.vocabulary.label(name, k))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> anyhow::Result<()> {
     if json {
         serde_json::to_writer_pretty(&mut *out, e)?;
@@ -375,116 +368,11 @@ fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> a
     writeln!(out)?;
     writeln!(out, "{}", e.description)?;
     writeln!(out)?;
-    let rows: Vec<(&str, String, &str)> = vec![
-        (
-            "Domain",
-            v.label(VocabName::Domains, &e.domain).to_owned(),
-            "domain",
-        ),
-        (
-            "Modalities",
-            labels(catalogue, VocabName::Modalities, &e.modalities),
-            "modalities",
-        ),
-        (
-            "Body parts",
-            labels(catalogue, VocabName::BodyParts, &e.body_parts),
-            "body_parts",
-        ),
-        (
-            "Species",
-            labels(catalogue, VocabName::Species, &e.species),
-            "species",
-        ),
-        (
-            "Tasks",
-            labels(catalogue, VocabName::Tasks, &e.tasks),
-            "tasks",
-        ),
-        (
-            "Findings",
-            labels(
-                catalogue,
-                VocabName::FindingCategories,
-                &e.finding_categories,
-            ),
-            "finding_categories",
-        ),
-        (
-            "Clinical context",
-            labels(catalogue, VocabName::ClinicalContext, &e.clinical_context),
-            "clinical_context",
-        ),
-        (
-            "Ground truth",
-            format!(
-                "{} — {}",
-                labels(
-                    catalogue,
-                    VocabName::GroundTruthKinds,
-                    &e.ground_truth.kinds
-                ),
-                e.ground_truth.description
-            ),
-            "ground_truth",
-        ),
-        (
-            "Validation",
-            v.label(VocabName::ValidationStatuses, &e.validation_status)
-                .to_owned(),
-            "validation_status",
-        ),
-        (
-            "Access",
-            format!(
-                "{} — {}",
-                v.label(VocabName::AccessLevels, &e.access.level),
-                e.access.how
-            ),
-            "access",
-        ),
-        ("Licence", e.licence.label().to_owned(), "licence"),
-        (
-            "Usage terms",
-            e.licence.terms.clone().unwrap_or_default(),
-            "licence",
-        ),
-        (
-            "Size",
-            e.size
-                .as_ref()
-                .map(|s| {
-                    let summary = s.summary();
-                    match (&s.note, summary.is_empty()) {
-                        (Some(note), true) => note.clone(),
-                        (Some(note), false) => format!("{summary} ({note})"),
-                        (None, _) => summary,
-                    }
-                })
-                .unwrap_or_default(),
-            "size",
-        ),
-        ("Formats", e.file_formats.join(", "), "file_formats"),
-        (
-            "Tier",
-            e.tier.map_or("none".to_owned(), |t| {
-                v.label(VocabName::Tiers, &t.to_string()).to_owned()
-            }),
-            "tier",
-        ),
-        (
-            "Status",
-            match &e.status_note {
-                Some(note) => format!("{} — {note}", v.label(VocabName::Statuses, &e.status)),
-                None => v.label(VocabName::Statuses, &e.status).to_owned(),
-            },
-            "status",
-        ),
-    ];
-    for (label, value, field) in rows {
-        if !value.is_empty() {
-            writeln!(out, "{label:>16}: {value}{}", flag(field))?;
+    for row in medatlas::catalogue::describe::characteristics(e, v) {
+        if row.field == "acknowledgement" {
+            continue; // printed below with its source
         }
+        writeln!(out, "{:>16}: {}{}", row.label, row.value, flag(row.field))?;
     }
     if let Some(ack) = &e.acknowledgement {
         writeln!(

@@ -1,11 +1,10 @@
 //! The detail panel: summary, characteristics, links and citations of the selected entry.
 
 use eframe::egui;
-use medatlas::catalogue::{Entry, VocabName};
+use medatlas::catalogue::Entry;
 use medatlas::cite::Format;
 
 use super::app::App;
-use super::results::labels;
 use super::state::Command;
 
 /// "ok", "broken: 404 …", with when it was checked; "not checked" when never checked.
@@ -104,115 +103,16 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
 }
 
 fn characteristics_ui(e: &Entry, vocab: &medatlas::catalogue::Vocabulary, ui: &mut egui::Ui) {
-    let unverified = |field: &str| e.is_unverified(field);
-    let rows: Vec<(&str, String, &str)> = vec![
-        (
-            "Modality",
-            labels(vocab, VocabName::Modalities, &e.modalities),
-            "modalities",
-        ),
-        (
-            "Body part",
-            labels(vocab, VocabName::BodyParts, &e.body_parts),
-            "body_parts",
-        ),
-        (
-            "Species",
-            labels(vocab, VocabName::Species, &e.species),
-            "species",
-        ),
-        ("Tasks", labels(vocab, VocabName::Tasks, &e.tasks), "tasks"),
-        (
-            "Findings",
-            labels(vocab, VocabName::FindingCategories, &e.finding_categories),
-            "finding_categories",
-        ),
-        (
-            "Clinical context",
-            labels(vocab, VocabName::ClinicalContext, &e.clinical_context),
-            "clinical_context",
-        ),
-        (
-            "Ground truth",
-            format!(
-                "{} — {}",
-                labels(vocab, VocabName::GroundTruthKinds, &e.ground_truth.kinds),
-                e.ground_truth.description
-            ),
-            "ground_truth",
-        ),
-        (
-            "Validation",
-            vocab
-                .label(VocabName::ValidationStatuses, &e.validation_status)
-                .to_owned(),
-            "validation_status",
-        ),
-        (
-            "Access",
-            format!(
-                "{} — {}",
-                vocab.label(VocabName::AccessLevels, &e.access.level),
-                e.access.how
-            ),
-            "access",
-        ),
-        ("Licence", e.licence.label().to_owned(), "licence"),
-        (
-            "Usage terms",
-            e.licence.terms.clone().unwrap_or_default(),
-            "licence",
-        ),
-        (
-            "Acknowledgement",
-            e.acknowledgement
-                .as_ref()
-                .map(|a| format!("\"{}\"", a.text))
-                .unwrap_or_default(),
-            "acknowledgement",
-        ),
-        (
-            "Size",
-            e.size
-                .as_ref()
-                .map(|s| match (&s.note, s.summary()) {
-                    (Some(n), sum) if sum.is_empty() => n.clone(),
-                    (Some(n), sum) => format!("{sum} ({n})"),
-                    (None, sum) => sum,
-                })
-                .unwrap_or_default(),
-            "size",
-        ),
-        ("Formats", e.file_formats.join(", "), "file_formats"),
-        (
-            "Tier",
-            e.tier.map_or("none".to_owned(), |t| {
-                vocab.label(VocabName::Tiers, &t.to_string()).to_owned()
-            }),
-            "tier",
-        ),
-        (
-            "Status",
-            match &e.status_note {
-                Some(n) => format!("{} — {n}", vocab.label(VocabName::Statuses, &e.status)),
-                None => vocab.label(VocabName::Statuses, &e.status).to_owned(),
-            },
-            "status",
-        ),
-    ];
     let label_width = 112.0;
-    for (label, value, field) in rows {
-        if value.is_empty() {
-            continue;
-        }
+    for row in medatlas::catalogue::describe::characteristics(e, vocab) {
         ui.horizontal_top(|ui| {
             ui.add_sized(
                 [label_width, 0.0],
-                egui::Label::new(egui::RichText::new(label).strong()),
+                egui::Label::new(egui::RichText::new(row.label).strong()),
             );
             ui.vertical(|ui| {
-                ui.add(egui::Label::new(value).wrap());
-                if unverified(field) {
+                ui.add(egui::Label::new(row.value).wrap());
+                if e.is_unverified(row.field) {
                     ui.colored_label(ui.visuals().warn_fg_color, "(unverified)")
                         .on_hover_text("No checked source backs this field");
                 }
