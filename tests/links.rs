@@ -514,7 +514,6 @@ fn cancelling_stops_the_run_and_progress_is_reported() {
             cancel.store(true, Ordering::SeqCst);
         }
     };
-    let started = Instant::now();
     let report = links::check_urls(&urls, &options(), &cancel, &progress).unwrap();
     assert!(report.cancelled);
     assert!(
