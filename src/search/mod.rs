@@ -585,27 +585,24 @@ impl SearchEngine {
     /// The text embedded for a query: the query itself, plus the long forms of abbreviations it
     /// uses (the model knows "chest X-ray" far better than "CXR").
     fn semantic_text(&self, query: &str, expansion: &text::Expansion) -> String {
-        let raw_tokens: Vec<&str> = query.split_whitespace().collect();
-        let has_abbreviation = raw_tokens.iter().any(|t| {
+        let is_abbreviation = |t: &str| {
             let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
-            letters.len() >= 2
-                && letters.len() <= 5
+            (2..=5).contains(&letters.len())
                 && letters.iter().filter(|c| c.is_uppercase()).count() >= 2
-        });
-        if !has_abbreviation || expansion.phrases.is_empty() {
-            return query.to_owned();
+        };
+        let mut long: Vec<&str> = Vec::new();
+        for token in query.split_whitespace().filter(|t| is_abbreviation(t)) {
+            let word = text::tokens(token).join(" ");
+            for (said, form) in &expansion.long_forms {
+                if *said == word && !long.contains(&form.as_str()) {
+                    long.push(form);
+                }
+            }
         }
-        let longest: Vec<String> = expansion
-            .phrases
-            .iter()
-            .filter(|p| p.len() >= 2)
-            .take(3)
-            .map(|p| p.join(" "))
-            .collect();
-        if longest.is_empty() {
+        if long.is_empty() {
             query.to_owned()
         } else {
-            format!("{query} ({})", longest.join(", "))
+            format!("{query} ({})", long.join(", "))
         }
     }
 
