@@ -91,10 +91,11 @@ impl Expander {
                 .map(|t| tokens(t))
                 .filter(|p| !p.is_empty())
                 .collect();
-            if let Some(first) = group.terms.first() {
+            // Notes name the group by its longest form ("AD" → "Alzheimer's disease").
+            if let Some(longest) = group.terms.iter().max_by_key(|t| t.len()) {
                 groups.push(SynonymGroup {
                     phrases,
-                    display: first.clone(),
+                    display: longest.clone(),
                     facet: None,
                 });
             }
