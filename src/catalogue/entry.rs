@@ -268,11 +268,6 @@ impl Entry {
         self.unverified.iter().any(|f| f == field)
     }
 
-    /// The link a user most likely wants: the homepage.
-    pub fn primary_url(&self) -> &str {
-        &self.homepage
-    }
-
     /// True when at least one citation carries a DOI not marked unverified.
     pub fn has_verified_doi(&self) -> bool {
         self.citations.iter().any(Citation::has_verified_doi)

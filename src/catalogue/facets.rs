@@ -26,6 +26,15 @@ pub enum FacetKind {
 }
 
 impl FacetKind {
+    /// The facets that describe what the data are (their labels and synonyms are searchable).
+    pub const DESCRIPTIVE: [FacetKind; 5] = [
+        FacetKind::Modality,
+        FacetKind::BodyPart,
+        FacetKind::Species,
+        FacetKind::Task,
+        FacetKind::Domain,
+    ];
+
     pub const ALL: [FacetKind; 7] = [
         FacetKind::Tier,
         FacetKind::Modality,

@@ -210,7 +210,8 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 limit: Some(limit),
                 prefix_last: false,
             };
-            let engine = search::engine(&catalogue, global.store.as_ref())?;
+            let semantic = query.mode != medatlas::search::Mode::Keyword;
+            let engine = search::engine(&catalogue, global.store.as_ref(), semantic)?;
             search::search(&mut out, &engine, &query, json)?;
         }
         Command::Eval {
@@ -218,7 +219,7 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             mode,
             json,
         } => {
-            let engine = search::engine(&catalogue, global.store.as_ref())?;
+            let engine = search::engine(&catalogue, global.store.as_ref(), true)?;
             search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
         }
         Command::CheckLinks {

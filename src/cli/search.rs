@@ -20,27 +20,30 @@ pub fn store_location(store: Option<&Path>) -> Location {
     }
 }
 
-/// Opens the store, loads the embedded model and indexes what changed, reporting progress on
-/// stderr when vectors have to be computed.
-pub fn engine(catalogue: &Catalogue, store: Option<&PathBuf>) -> anyhow::Result<SearchEngine> {
-    let model = MiniLm::load().context("loading the embedded model")?;
-    let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(model, 64));
+/// Opens the store and indexes what changed. With `semantic`, also loads the embedded model and
+/// computes missing vectors, reporting progress on stderr; keyword-only searches skip both.
+pub fn engine(
+    catalogue: &Catalogue,
+    store: Option<&PathBuf>,
+    semantic: bool,
+) -> anyhow::Result<SearchEngine> {
+    let embedder: Option<Arc<dyn Embedder>> = if semantic {
+        let model = MiniLm::load().context("loading the embedded model")?;
+        Some(Arc::new(CachedEmbedder::new(model, 64)))
+    } else {
+        None
+    };
     let store = Store::open(
         &store_location(store.map(PathBuf::as_path)),
-        embedder.id(),
-        embedder.dimension(),
+        medatlas::embed::MINILM_ID,
+        medatlas::embed::MINILM_DIM,
     )?;
     for warning in &store.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut engine = SearchEngine::new(
-        &catalogue.entries,
-        &catalogue.vocabulary,
-        store,
-        Some(embedder),
-    )?;
+    let mut engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, embedder)?;
     let pending = engine.pending_embeddings()?.len();
-    if pending > 0 {
+    if pending > 0 && semantic {
         eprintln!(
             "indexing {pending} entries for semantic search (once; later runs reuse the vectors)…"
         );

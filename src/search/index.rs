@@ -17,14 +17,10 @@ fn labels(vocab: &Vocabulary, name: VocabName, keys: &[String]) -> String {
 /// Labels and synonyms of the entry's facet values: "MR" also finds "MRI", "fMRI", "DTI".
 fn keywords(entry: &Entry, vocab: &Vocabulary) -> String {
     let mut words = Vec::new();
-    for facet in [
-        FacetKind::Modality,
-        FacetKind::BodyPart,
-        FacetKind::Species,
-        FacetKind::Task,
-        FacetKind::Domain,
-        FacetKind::Access,
-    ] {
+    for facet in FacetKind::DESCRIPTIVE
+        .into_iter()
+        .chain([FacetKind::Access])
+    {
         for value in facet.values_of(entry) {
             if let Some(term) = vocab.terms(facet.vocab()).get(value) {
                 words.push(term.label.clone());

@@ -61,13 +61,7 @@ pub struct Expander {
 impl Expander {
     pub fn new(vocab: &Vocabulary) -> Self {
         let mut groups = Vec::new();
-        for facet in [
-            FacetKind::Modality,
-            FacetKind::BodyPart,
-            FacetKind::Species,
-            FacetKind::Task,
-            FacetKind::Domain,
-        ] {
+        for facet in FacetKind::DESCRIPTIVE {
             for (key, term) in vocab.terms(facet.vocab()) {
                 let mut phrases: Vec<Vec<String>> = std::iter::once(&term.label)
                     .chain(&term.synonyms)
