@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::embed::{CachedEmbedder, Embedder, MiniLm, normalise};
 use medatlas::search::{Query, SearchEngine};
@@ -190,4 +190,12 @@ fn synthetic(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bundled, store_open, synthetic);
-criterion_main!(benches);
+fn main() {
+    // As the program does first thing: settle the model's thread count while single-threaded.
+    eprintln!(
+        "inference threads: {:?}",
+        medatlas::embed::settle_inference_threads()
+    );
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

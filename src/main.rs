@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: settle the model's thread count.
+    let threads = medatlas::embed::settle_inference_threads();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -16,6 +18,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
+    tracing::debug!("inference threads: {threads:?}");
     let args = cli::Args::parse();
     match args.command {
         None => match ui::run(&args.global) {

@@ -4,14 +4,17 @@
 //! mean pooling over the attention mask, L2 normalisation — the same recipe as the Python library,
 //! on weights compiled into the binary (`assets/model/`), so it works offline from any folder.
 
+mod bert;
 pub mod remote;
+mod threads;
+
+pub use threads::{THREADS_VARIABLE, ThreadSetting, settle_inference_threads};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,22 +55,21 @@ pub const MINILM_ID: &str = "sentence-transformers/all-MiniLM-L6-v2@f16";
 pub const MINILM_DIM: usize = 384;
 
 pub struct MiniLm {
-    model: BertModel,
+    model: bert::Bert,
     tokenizer: Tokenizer,
-    device: Device,
 }
 
 impl MiniLm {
     /// Loads the compiled-in weights (about 0.2 s).
     pub fn load() -> Result<MiniLm, EmbedError> {
         let device = Device::Cpu;
-        let config: Config =
+        let config: bert::BertConfig =
             serde_json::from_slice(CONFIG).map_err(|e| EmbedError::Load(e.to_string()))?;
         // The weights are stored as f16 to halve their size; computing in f32 reproduces the
         // original model's vectors (cosine ≥ 0.999999 against float32 weights).
         let vb = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &device)
             .map_err(|e| EmbedError::Load(e.to_string()))?;
-        let model = BertModel::load(vb, &config).map_err(|e| EmbedError::Load(e.to_string()))?;
+        let model = bert::Bert::load(vb, &config).map_err(|e| EmbedError::Load(e.to_string()))?;
         let mut tokenizer =
             Tokenizer::from_bytes(TOKENIZER).map_err(|e| EmbedError::Load(e.to_string()))?;
         tokenizer.with_padding(None);
@@ -79,30 +81,16 @@ impl MiniLm {
                 direction: TruncationDirection::Right,
             }))
             .map_err(|e| EmbedError::Load(e.to_string()))?;
-        Ok(MiniLm {
-            model,
-            tokenizer,
-            device,
-        })
+        Ok(MiniLm { model, tokenizer })
     }
 
     fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let err = |e: &dyn std::fmt::Display| EmbedError::Inference(e.to_string());
         let encoding = self.tokenizer.encode(text, true).map_err(|e| err(&e))?;
-        let ids = encoding.get_ids();
-        let n = ids.len();
-        let input = Tensor::from_slice(ids, (1, n), &self.device).map_err(|e| err(&e))?;
-        let type_ids = input.zeros_like().map_err(|e| err(&e))?;
-        let mask = input.ones_like().map_err(|e| err(&e))?;
-        let hidden = self
-            .model
-            .forward(&input, &type_ids, Some(&mask))
-            .map_err(|e| err(&e))?;
         // One unpadded sequence: mean pooling over all its tokens is the masked mean.
-        let pooled = hidden
-            .mean(1)
-            .and_then(|t| t.squeeze(0))
-            .and_then(|t| t.to_vec1::<f32>())
+        let pooled = self
+            .model
+            .mean_pooled(encoding.get_ids())
             .map_err(|e| err(&e))?;
         Ok(normalise(pooled))
     }

@@ -1,4 +1,5 @@
-//! Registers the sqlite-vec extension with SQLite, once per process. The only `unsafe` in MedAtlas.
+//! Registers the sqlite-vec extension with SQLite, once per process. One of MedAtlas's two
+//! `unsafe` blocks (the other is in `embed/threads.rs`).
 
 use std::sync::Once;
 
