@@ -415,13 +415,24 @@ impl SearchEngine {
         self.semantic_text(query, &expansion)
     }
 
-    /// Searches, embedding the query when semantic evidence is wanted.
+    /// Searches, embedding the query when semantic evidence is wanted. The query is embedded on a
+    /// second thread while the keyword pass runs on this one (the store stays on this thread).
     pub fn search(&self, query: &Query) -> Result<SearchResults, SearchError> {
-        let vector = match (&self.embedder, self.wants_vector(query)) {
-            (Some(embedder), true) => Some(embedder.embed(&self.semantic_query_text(&query.text))?),
-            _ => None,
-        };
-        self.search_with_vector(query, vector.as_deref())
+        match (&self.embedder, self.wants_vector(query)) {
+            (Some(embedder), true) => {
+                let text = self.semantic_query_text(&query.text);
+                std::thread::scope(|scope| {
+                    let embedding = scope.spawn(|| embedder.embed(&text));
+                    self.search_then_vector(query, move || match embedding.join() {
+                        Ok(vector) => vector.map(Some).map_err(SearchError::from),
+                        Err(_) => Err(SearchError::Embed(crate::embed::EmbedError::Inference(
+                            "the embedding thread panicked".into(),
+                        ))),
+                    })
+                })
+            }
+            _ => self.search_with_vector(query, None),
+        }
     }
 
     /// Searches with a query vector computed elsewhere (`None`: keyword evidence only, as while the
@@ -430,6 +441,16 @@ impl SearchEngine {
         &self,
         query: &Query,
         vector: Option<&[f32]>,
+    ) -> Result<SearchResults, SearchError> {
+        self.search_then_vector(query, || Ok(vector.map(<[f32]>::to_vec)))
+    }
+
+    /// The search itself; `vector` is asked for only after the keyword pass, when the semantic
+    /// pass needs it.
+    fn search_then_vector(
+        &self,
+        query: &Query,
+        vector: impl FnOnce() -> Result<Option<Vec<f32>>, SearchError>,
     ) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let tokens = text::tokens(&query.text);
@@ -506,8 +527,9 @@ impl SearchEngine {
         // Semantic evidence: unfiltered neighbours (for membership and facet counts), plus
         // neighbours inside the selection when one is active, so filtered results never run short.
         let mut semantic: HashMap<usize, f32> = HashMap::new();
+        let vector = vector()?;
         let run_semantic = query.mode != Mode::Keyword && semantic_ready && vector.is_some();
-        if run_semantic && let Some(vector) = vector {
+        if run_semantic && let Some(vector) = vector.as_deref() {
             let k = self.params.knn_k.min(self.docs.len());
             let mut neighbours = self.store.knn(vector, k, &KnnFilter::default())?;
             if !query.selection.is_empty() {
