@@ -14,7 +14,7 @@ pub mod index;
 pub mod text;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -68,7 +68,7 @@ pub struct FusionParams {
     pub exact_weight: f32,
     /// Cosine similarity above which a document counts as matching semantically.
     pub semantic_threshold: f32,
-    /// How many nearest neighbours to consider per query.
+    /// How many nearest neighbours to consider per query, at most (see `SearchEngine::knn_k`).
     pub knn_k: usize,
 }
 
@@ -78,7 +78,7 @@ impl Default for FusionParams {
             keyword_weight: 0.3,
             exact_weight: 0.3,
             semantic_threshold: 0.3,
-            knn_k: 100,
+            knn_k: 200,
         }
     }
 }
@@ -216,8 +216,9 @@ pub struct SearchEngine {
     expander: Expander,
     typos: TypoIndex,
     words: HashMap<String, u32>,
-    /// In how many documents each word occurs (any field).
-    doc_freq: HashMap<String, usize>,
+    /// How many documents each FTS5 phrase matches, counted by FTS5 itself the first time a
+    /// phrase is searched (the catalogue does not change under an engine).
+    phrase_counts: Mutex<HashMap<String, usize>>,
     embedder: Option<Arc<dyn Embedder>>,
     params: FusionParams,
     /// Every document has a current vector for the embedder (checked on load and after indexing).
@@ -277,19 +278,6 @@ impl SearchEngine {
             });
         }
         let by_rowid = docs.iter().enumerate().map(|(i, d)| (d.rowid, i)).collect();
-        let mut doc_freq: HashMap<String, usize> = HashMap::new();
-        for d in &documents {
-            let mut seen: Vec<String> =
-                [&d.name, &d.aliases, &d.summary, &d.description, &d.keywords]
-                    .iter()
-                    .flat_map(|t| text::tokens(t))
-                    .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for w in seen {
-                *doc_freq.entry(w).or_default() += 1;
-            }
-        }
         let typos = TypoIndex::build(documents.iter().flat_map(|d| {
             [
                 d.name.as_str(),
@@ -307,7 +295,7 @@ impl SearchEngine {
             expander: Expander::new(vocab),
             typos,
             words,
-            doc_freq,
+            phrase_counts: Mutex::new(HashMap::new()),
             embedder,
             params: FusionParams::default(),
             ready: false,
@@ -483,27 +471,24 @@ impl SearchEngine {
             for (i, token) in content.iter().enumerate() {
                 let prefix =
                     query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
-                phrases.push((
-                    text::fts_phrase(std::slice::from_ref(token), prefix),
-                    self.postings(std::slice::from_ref(token), prefix),
-                    token.clone(),
-                ));
+                let phrase = text::fts_phrase(std::slice::from_ref(token), prefix);
+                // A prefix stands for many words; it is never left out.
+                let matches = if prefix {
+                    0
+                } else {
+                    self.phrase_matches(&phrase)?
+                };
+                phrases.push((phrase, matches, token.clone()));
             }
             // Facet synonyms are indexed with each document (the `keywords` column), so only the
             // abbreviation groups need expanding here; fewer terms keep bm25 fast on large stores.
             for phrase in &expansion.query_phrases {
-                phrases.push((
-                    text::fts_phrase(phrase, false),
-                    self.postings(phrase, false),
-                    phrase.join(" "),
-                ));
+                let fts = text::fts_phrase(phrase, false);
+                phrases.push((fts.clone(), self.phrase_matches(&fts)?, phrase.join(" ")));
             }
             for c in &corrections {
-                phrases.push((
-                    text::fts_phrase(std::slice::from_ref(c), false),
-                    self.postings(std::slice::from_ref(c), false),
-                    c.clone(),
-                ));
+                let fts = text::fts_phrase(std::slice::from_ref(c), false);
+                phrases.push((fts.clone(), self.phrase_matches(&fts)?, c.clone()));
             }
             phrases.sort();
             phrases.dedup_by(|a, b| a.0 == b.0);
@@ -530,7 +515,7 @@ impl SearchEngine {
         let vector = vector()?;
         let run_semantic = query.mode != Mode::Keyword && semantic_ready && vector.is_some();
         if run_semantic && let Some(vector) = vector.as_deref() {
-            let k = self.params.knn_k.min(self.docs.len());
+            let k = self.knn_k();
             let mut neighbours = self.store.knn(vector, k, &KnnFilter::default())?;
             if !query.selection.is_empty() {
                 neighbours.extend(self.store.knn(
@@ -658,14 +643,29 @@ impl SearchEngine {
         }
     }
 
-    /// A lower bound on how many documents an FTS phrase matches: the documents holding its single
-    /// word exactly (FTS5 also matches other forms of the word, so it finds at least these).
-    /// Phrases of several words and prefixes count 0 (never treated as too common).
-    fn postings(&self, phrase: &[String], prefix: bool) -> usize {
-        match phrase {
-            [word] if !prefix => self.doc_freq.get(word).copied().unwrap_or(0),
-            _ => 0,
+    /// How many documents an FTS5 phrase matches (stemmed forms included), counted once.
+    fn phrase_matches(&self, phrase: &str) -> Result<usize, SearchError> {
+        if let Ok(counts) = self.phrase_counts.lock()
+            && let Some(&n) = counts.get(phrase)
+        {
+            return Ok(n);
         }
+        let n = self.store.keyword_count(phrase)?;
+        if let Ok(mut counts) = self.phrase_counts.lock() {
+            counts.insert(phrase.to_owned(), n);
+        }
+        Ok(n)
+    }
+
+    /// The neighbours asked of the vector index: `knn_k`, fewer on very large catalogues. sqlite-vec
+    /// selects the nearest `k` of every 1,024-vector chunk by `k` passes over it, so its work grows
+    /// with entries × `k`; that product is capped, down to a floor of 50 neighbours.
+    fn knn_k(&self) -> usize {
+        const WORK: usize = 2_000_000;
+        const FLOOR: usize = 50;
+        let n = self.docs.len().max(1);
+        let k = self.params.knn_k.min((WORK / n).max(FLOOR));
+        k.min(n)
     }
 
     fn knn_filter(&self, selection: &Selection) -> Result<KnnFilter, SearchError> {

@@ -20,6 +20,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 const APPLICATION_ID: i32 = 0x4D44_4154;
 /// Bumped whenever the schema changes; an older file is rebuilt.
 pub const SCHEMA_VERSION: i32 = 1;
+/// How the `knowledge_vec` index is built (see `Store::knn`); part of the key that decides when
+/// the index is rebuilt.
+const VECTOR_LAYOUT: &str = "unit-l2";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
@@ -197,7 +200,9 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        let wanted = format!("{}#{}", self.model, self.dimension);
+        // The vector index is derived data: a different model, dimension or index layout rebuilds
+        // it (from the per-model vector cache, so nothing is re-embedded).
+        let wanted = format!("{}#{}#{VECTOR_LAYOUT}", self.model, self.dimension);
         if stored_model.as_deref() != Some(wanted.as_str()) || !vec_exists {
             // A different model: its vectors mean nothing here. Drop the index (the per-model
             // vector cache stays) and let the next sync re-embed or refill from the cache.
@@ -206,7 +211,7 @@ impl Store {
                  DELETE FROM embedding_state;
                  CREATE VIRTUAL TABLE knowledge_vec USING vec0(
                      dataset INTEGER PRIMARY KEY,
-                     embedding float[{}] distance_metric=cosine,
+                     embedding float[{}] distance_metric=l2,
                      tier INTEGER,
                      access TEXT,
                      domain TEXT);",
@@ -389,7 +394,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many documents an FTS5 query matches.
+    pub fn keyword_count(&self, fts_query: &str) -> Result<usize, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM knowledge_fts WHERE knowledge_fts MATCH ?1")?;
+        let n: i64 = stmt.query_row([fts_query], |r| r.get(0))?;
+        Ok(n.max(0) as usize)
+    }
+
     /// The `k` nearest documents to `vector` that pass `filter`, with cosine distances.
+    ///
+    /// The index stores unit vectors under the L2 metric (sqlite-vec computes L2 with AVX, cosine
+    /// without); for unit vectors the order is the same and cosine distance = L2² / 2.
     pub fn knn(
         &self,
         vector: &[f32],
@@ -426,7 +443,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(params![to_blob(vector), k as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                let l2: f32 = r.get(1)?;
+                Ok((r.get(0)?, l2 * l2 / 2.0))
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
@@ -459,8 +477,12 @@ fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// A vector as sqlite-vec's float32 blob, scaled to unit length (the L2 index relies on it).
 fn to_blob(vector: &[f32]) -> Vec<u8> {
-    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+    crate::embed::normalise(vector.to_vec())
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect()
 }
 
 fn put_vector(
