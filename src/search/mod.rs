@@ -186,6 +186,9 @@ struct DocMeta {
     names: Vec<String>,
     tier_rank: u8,
     facet_values: Vec<(FacetKind, Vec<String>)>,
+    /// For each facet of `FacetKind::ALL`, the positions of this document's values in
+    /// `SearchEngine::facet_lists` (for counting without hashing strings).
+    facet_ids: Vec<Vec<u32>>,
     /// Sorted ids (in `SearchEngine::words`) of the words of the name, aliases, summary and
     /// keywords, to say which query words an entry contains without touching the database.
     words: Vec<u32>,
@@ -219,6 +222,8 @@ pub struct SearchEngine {
     /// How many documents each FTS5 phrase matches, counted by FTS5 itself the first time a
     /// phrase is searched (the catalogue does not change under an engine).
     phrase_counts: Mutex<HashMap<String, usize>>,
+    /// Every value (and label) of each facet of `FacetKind::ALL`, in vocabulary order.
+    facet_lists: Vec<Vec<(String, String)>>,
     embedder: Option<Arc<dyn Embedder>>,
     params: FusionParams,
     /// Every document has a current vector for the embedder (checked on load and after indexing).
@@ -240,6 +245,8 @@ impl SearchEngine {
         let sync_report = store.sync_documents(&documents)?;
         store.fill_from_cache()?;
         let rowids = store.rowids()?;
+        let facet_lists: Vec<Vec<(String, String)>> =
+            FacetKind::ALL.iter().map(|f| f.all_values(vocab)).collect();
         let mut docs = Vec::with_capacity(entries.len());
         let mut words: HashMap<String, u32> = HashMap::new();
         for (e, d) in entries.iter().zip(&documents) {
@@ -271,6 +278,17 @@ impl SearchEngine {
                 name: e.name.clone(),
                 names,
                 tier_rank: e.tier.unwrap_or(9),
+                facet_ids: FacetKind::ALL
+                    .iter()
+                    .zip(&facet_lists)
+                    .map(|(&f, list)| {
+                        f.values_of(e)
+                            .into_iter()
+                            .filter_map(|v| list.iter().position(|(value, _)| value == v))
+                            .map(|p| p as u32)
+                            .collect()
+                    })
+                    .collect(),
                 facet_values: FacetKind::ALL
                     .iter()
                     .map(|&f| (f, f.values_of(e).into_iter().map(str::to_owned).collect()))
@@ -296,6 +314,7 @@ impl SearchEngine {
             typos,
             words,
             phrase_counts: Mutex::new(HashMap::new()),
+            facet_lists,
             embedder,
             params: FusionParams::default(),
             ready: false,
@@ -767,26 +786,28 @@ impl SearchEngine {
         let members: Vec<usize> = members.collect();
         FacetKind::ALL
             .iter()
-            .map(|&facet| {
-                let mut counts: HashMap<&str, usize> = HashMap::new();
+            .zip(&self.facet_lists)
+            .enumerate()
+            .map(|(f, (&facet, list))| {
+                let mut counts = vec![0usize; list.len()];
                 for &i in &members {
                     let doc = &self.docs[i];
                     if doc.matches(selection, Some(facet)) {
-                        for v in doc.values(facet) {
-                            *counts.entry(v.as_str()).or_default() += 1;
+                        for &id in &doc.facet_ids[f] {
+                            counts[id as usize] += 1;
                         }
                     }
                 }
                 FacetCounts {
                     facet,
                     label: facet.label(),
-                    values: facet
-                        .all_values(&self.vocab)
-                        .into_iter()
-                        .map(|(value, label)| FacetValue {
-                            count: counts.get(value.as_str()).copied().unwrap_or(0),
-                            value,
-                            label,
+                    values: list
+                        .iter()
+                        .zip(counts)
+                        .map(|((value, label), count)| FacetValue {
+                            value: value.clone(),
+                            label: label.clone(),
+                            count,
                         })
                         .collect(),
                 }
