@@ -478,3 +478,41 @@ fn two_engines_share_one_store_file() {
     let totals: BTreeSet<usize> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(totals.len(), 1, "both see the same catalogue: {totals:?}");
 }
+
+#[test]
+fn per_phrase_keyword_scores_add_up_to_fts5_bm25_of_the_or_query() {
+    // Keyword ranking sums each phrase's cached bm25 share; that must be FTS5's own score.
+    let engine = engine();
+    let store = engine.store();
+    let phrases = ["\"mri\"", "\"alzheimer\"", "\"whole slide image\"", "\"breast\""];
+    let mut summed: std::collections::BTreeMap<i64, f64> = Default::default();
+    for p in phrases {
+        for (rowid, score) in store.keyword_scores(p).unwrap() {
+            *summed.entry(rowid).or_default() += score;
+        }
+    }
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT rowid, -bm25(knowledge_fts, 10.0, 8.0, 4.0, 1.0, 2.0)
+             FROM knowledge_fts WHERE knowledge_fts MATCH ?1",
+        )
+        .unwrap();
+    let direct: std::collections::BTreeMap<i64, f64> = stmt
+        .query_map([phrases.join(" OR ")], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(direct.len() > 10, "the query should match many entries");
+    assert_eq!(
+        summed.keys().collect::<Vec<_>>(),
+        direct.keys().collect::<Vec<_>>()
+    );
+    for (rowid, score) in &direct {
+        let ours = summed[rowid];
+        assert!(
+            (ours - score).abs() <= 1e-9 * score.abs().max(1.0),
+            "row {rowid}: summed {ours} vs FTS5 {score}"
+        );
+    }
+}

@@ -13,7 +13,7 @@ pub mod eval;
 pub mod index;
 pub mod text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -222,6 +222,8 @@ pub struct SearchEngine {
     /// How many documents each FTS5 phrase matches, counted by FTS5 itself the first time a
     /// phrase is searched (the catalogue does not change under an engine).
     phrase_counts: Mutex<HashMap<String, usize>>,
+    /// Per-phrase keyword scores (see `phrase_scores`).
+    phrase_scores: Mutex<PhraseScores>,
     /// Every value (and label) of each facet of `FacetKind::ALL`, in vocabulary order.
     facet_lists: Vec<Vec<(String, String)>>,
     embedder: Option<Arc<dyn Embedder>>,
@@ -314,6 +316,7 @@ impl SearchEngine {
             typos,
             words,
             phrase_counts: Mutex::new(HashMap::new()),
+            phrase_scores: Mutex::new(PhraseScores::default()),
             facet_lists,
             embedder,
             params: FusionParams::default(),
@@ -511,20 +514,41 @@ impl SearchEngine {
             }
             phrases.sort();
             phrases.dedup_by(|a, b| a.0 == b.0);
-            let (fts, dropped) = without_zero_weight_terms(phrases, self.docs.len());
+            let (kept, dropped) = without_zero_weight_terms(phrases, self.docs.len());
             if !dropped.is_empty() {
                 notes.push(format!(
                     "in half the entries or more, so not used for keyword ranking: {}",
                     dropped.join(", ")
                 ));
             }
-            let hits = self.store.keyword(&fts, self.docs.len().clamp(1, 2_000))?;
-            let max = hits.iter().map(|(_, s)| *s).fold(0.0_f64, f64::max);
-            for (rowid, score) in hits {
-                if let Some(&i) = self.by_rowid.get(&rowid) {
-                    let norm = if max > 0.0 { (score / max) as f32 } else { 0.0 };
-                    keyword.insert(i, norm);
+            // The bm25 of "a OR b OR …" is the sum of each phrase's own bm25, so each phrase is
+            // scored once per engine and reused: typing, refining and repeating a query re-scores
+            // only its new words.
+            let mut totals = vec![0.0_f64; self.docs.len()];
+            let mut matched: Vec<usize> = Vec::new();
+            for phrase in &kept {
+                for &(i, score) in self.phrase_scores(phrase)?.iter() {
+                    let i = i as usize;
+                    if totals[i] == 0.0 {
+                        matched.push(i);
+                    }
+                    totals[i] += score;
                 }
+            }
+            let limit = KEYWORD_HITS.min(matched.len());
+            let by_score = |a: &usize, b: &usize| totals[*b].total_cmp(&totals[*a]).then(a.cmp(b));
+            if limit < matched.len() {
+                matched.select_nth_unstable_by(limit, by_score);
+                matched.truncate(limit);
+            }
+            let max = matched.iter().map(|&i| totals[i]).fold(0.0_f64, f64::max);
+            for i in matched {
+                let norm = if max > 0.0 {
+                    (totals[i] / max) as f32
+                } else {
+                    0.0
+                };
+                keyword.insert(i, norm);
             }
         }
 
@@ -674,6 +698,32 @@ impl SearchEngine {
             counts.insert(phrase.to_owned(), n);
         }
         Ok(n)
+    }
+
+    /// Every document an FTS5 phrase matches (by position in `docs`) with the phrase's bm25 share,
+    /// computed once and kept while the cache has room.
+    fn phrase_scores(&self, phrase: &str) -> Result<Arc<Vec<(u32, f64)>>, SearchError> {
+        if let Ok(cache) = self.phrase_scores.lock()
+            && let Some(scores) = cache.get(phrase)
+        {
+            return Ok(scores);
+        }
+        let scores: Vec<(u32, f64)> = self
+            .store
+            .keyword_scores(phrase)?
+            .into_iter()
+            // A positive floor keeps "matched" distinct from "no score" when summing.
+            .filter_map(|(rowid, score)| {
+                self.by_rowid
+                    .get(&rowid)
+                    .map(|&i| (i as u32, score.max(f64::MIN_POSITIVE)))
+            })
+            .collect();
+        let scores = Arc::new(scores);
+        if let Ok(mut cache) = self.phrase_scores.lock() {
+            cache.insert(phrase, scores.clone());
+        }
+        Ok(scores)
     }
 
     /// The neighbours asked of the vector index: `knn_k`, fewer on very large catalogues. sqlite-vec
@@ -826,7 +876,7 @@ impl SearchEngine {
 fn without_zero_weight_terms(
     phrases: Vec<(String, usize, String)>,
     documents: usize,
-) -> (String, Vec<String>) {
+) -> (Vec<String>, Vec<String>) {
     let zero_weight = |postings: usize| documents > 0 && postings * 2 >= documents;
     let all_zero = phrases.iter().all(|(_, n, _)| zero_weight(*n));
     let mut kept: Vec<String> = Vec::new();
@@ -840,7 +890,43 @@ fn without_zero_weight_terms(
     }
     kept.sort();
     dropped.sort();
-    (kept.join(" OR "), dropped)
+    (kept, dropped)
+}
+
+/// How many keyword matches, best first, take part in a search.
+const KEYWORD_HITS: usize = 2_000;
+
+/// Per-phrase keyword scores, oldest dropped first once they hold more than `CAPACITY` matches
+/// (about 16 MB).
+#[derive(Default)]
+struct PhraseScores {
+    scores: HashMap<String, Arc<Vec<(u32, f64)>>>,
+    order: VecDeque<String>,
+    held: usize,
+}
+
+impl PhraseScores {
+    const CAPACITY: usize = 1_000_000;
+
+    fn get(&self, phrase: &str) -> Option<Arc<Vec<(u32, f64)>>> {
+        self.scores.get(phrase).cloned()
+    }
+
+    fn insert(&mut self, phrase: &str, scores: Arc<Vec<(u32, f64)>>) {
+        self.held += scores.len();
+        if let Some(old) = self.scores.insert(phrase.to_owned(), scores) {
+            self.held -= old.len();
+        } else {
+            self.order.push_back(phrase.to_owned());
+        }
+        while self.held > Self::CAPACITY && self.order.len() > 1 {
+            if let Some(oldest) = self.order.pop_front()
+                && let Some(old) = self.scores.remove(&oldest)
+            {
+                self.held -= old.len();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -862,14 +948,14 @@ mod keyword_terms_tests {
             ],
             100_000,
         );
-        assert_eq!(fts, "\"covid\" OR \"mri\"");
+        assert_eq!(fts.join(" OR "), "\"covid\" OR \"mri\"");
         assert_eq!(dropped, vec!["data".to_owned(), "imaging".to_owned()]);
     }
 
     #[test]
     fn a_query_of_only_common_terms_keeps_them() {
         let (fts, dropped) = without_zero_weight_terms(vec![p("imaging", 40), p("data", 30)], 44);
-        assert_eq!(fts, "\"data\" OR \"imaging\"");
+        assert_eq!(fts.join(" OR "), "\"data\" OR \"imaging\"");
         assert!(dropped.is_empty());
     }
 }

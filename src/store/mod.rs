@@ -378,18 +378,16 @@ impl Store {
         Ok((done as usize, total as usize))
     }
 
-    /// FTS5 keyword search with field weights (name above aliases above summary above description);
-    /// returns (rowid, score) with higher scores better.
-    pub fn keyword(&self, fts_query: &str, limit: usize) -> Result<Vec<(i64, f64)>, StoreError> {
+    /// Every document an FTS5 query matches, with its bm25 score under the field weights (name 10,
+    /// aliases 8, summary 4, keywords 2, description 1; higher is better), in no particular order. For a single phrase this is that phrase's share of the score of any
+    /// OR-query containing it: FTS5's bm25 sums independent per-phrase terms.
+    pub fn keyword_scores(&self, fts_query: &str) -> Result<Vec<(i64, f64)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT rowid, -bm25(knowledge_fts, 10.0, 8.0, 4.0, 1.0, 2.0) AS score
-             FROM knowledge_fts WHERE knowledge_fts MATCH ?1
-             ORDER BY score DESC LIMIT ?2",
+            "SELECT rowid, -bm25(knowledge_fts, 10.0, 8.0, 4.0, 1.0, 2.0)
+             FROM knowledge_fts WHERE knowledge_fts MATCH ?1",
         )?;
         let rows = stmt
-            .query_map(params![fts_query, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
+            .query_map([fts_query], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
