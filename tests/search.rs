@@ -484,7 +484,12 @@ fn per_phrase_keyword_scores_add_up_to_fts5_bm25_of_the_or_query() {
     // Keyword ranking sums each phrase's cached bm25 share; that must be FTS5's own score.
     let engine = engine();
     let store = engine.store();
-    let phrases = ["\"mri\"", "\"alzheimer\"", "\"whole slide image\"", "\"breast\""];
+    let phrases = [
+        "\"mri\"",
+        "\"alzheimer\"",
+        "\"whole slide image\"",
+        "\"breast\"",
+    ];
     let mut summed: std::collections::BTreeMap<i64, f64> = Default::default();
     for p in phrases {
         for (rowid, score) in store.keyword_scores(p).unwrap() {

@@ -693,6 +693,11 @@ impl SearchEngine {
         {
             return Ok(n);
         }
+        if let Ok(cache) = self.phrase_scores.lock()
+            && let Some(scores) = cache.get(phrase)
+        {
+            return Ok(scores.len());
+        }
         let n = self.store.keyword_count(phrase)?;
         if let Ok(mut counts) = self.phrase_counts.lock() {
             counts.insert(phrase.to_owned(), n);
