@@ -488,29 +488,38 @@ impl SearchEngine {
         // Keyword evidence.
         let mut keyword: HashMap<usize, f32> = HashMap::new();
         if query.mode != Mode::Semantic {
-            // (FTS5 phrase, estimated number of documents it matches, words shown if dropped)
+            // (FTS5 phrase, how many documents it matches, words shown if it is left out)
             let mut phrases: Vec<(String, usize, String)> = Vec::new();
-            for (i, token) in content.iter().enumerate() {
-                let prefix =
-                    query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
-                let phrase = text::fts_phrase(std::slice::from_ref(token), prefix);
+            let mut add = |fts: String, prefix: bool, words: String| -> Result<(), SearchError> {
                 // A prefix stands for many words; it is never left out.
                 let matches = if prefix {
                     0
                 } else {
-                    self.phrase_matches(&phrase)?
+                    self.phrase_matches(&fts)?
                 };
-                phrases.push((phrase, matches, token.clone()));
+                phrases.push((fts, matches, words));
+                Ok(())
+            };
+            for (i, token) in content.iter().enumerate() {
+                let prefix =
+                    query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
+                add(
+                    text::fts_phrase(std::slice::from_ref(token), prefix),
+                    prefix,
+                    token.clone(),
+                )?;
             }
             // Facet synonyms are indexed with each document (the `keywords` column), so only the
             // abbreviation groups need expanding here; fewer terms keep bm25 fast on large stores.
             for phrase in &expansion.query_phrases {
-                let fts = text::fts_phrase(phrase, false);
-                phrases.push((fts.clone(), self.phrase_matches(&fts)?, phrase.join(" ")));
+                add(text::fts_phrase(phrase, false), false, phrase.join(" "))?;
             }
             for c in &corrections {
-                let fts = text::fts_phrase(std::slice::from_ref(c), false);
-                phrases.push((fts.clone(), self.phrase_matches(&fts)?, c.clone()));
+                add(
+                    text::fts_phrase(std::slice::from_ref(c), false),
+                    false,
+                    c.clone(),
+                )?;
             }
             phrases.sort();
             phrases.dedup_by(|a, b| a.0 == b.0);
