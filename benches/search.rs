@@ -113,6 +113,7 @@ fn store_open(c: &mut Criterion) {
 
 /// 100,000 entries made from the bundled ones (new ids and names, same facets), with vectors that
 /// are the originals plus noise, so the KNN scans realistic data without embedding 100k texts.
+/// The store is a file in a temporary folder.
 fn synthetic(c: &mut Criterion) {
     const N: usize = 100_000;
     let catalogue = Catalogue::bundled().unwrap();
@@ -137,7 +138,12 @@ fn synthetic(c: &mut Criterion) {
         entries.push(e);
     }
     let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(model, 64));
-    let store = Store::open(&Location::Memory, embedder.id(), embedder.dimension()).unwrap();
+    // A store file, as the program uses (its cache folder): searches then run the vector pass on
+    // the store's second connection, beside the keyword pass.
+    let dir = std::env::temp_dir().join(format!("medatlas-bench-100k-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let location = Location::File(dir.join("store.sqlite3"));
+    let store = Store::open(&location, embedder.id(), embedder.dimension()).unwrap();
     let started = std::time::Instant::now();
     let mut engine = SearchEngine::new(
         &entries,
@@ -209,6 +215,8 @@ fn synthetic(c: &mut Criterion) {
         },
     );
     group.finish();
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The words found in the most entries but in fewer than half of them (the commonest words that

@@ -490,12 +490,20 @@ fn per_phrase_keyword_scores_add_up_to_fts5_bm25_of_the_or_query() {
         "\"whole slide image\"",
         "\"breast\"",
     ];
+    // Scored whole, and in rowid ranges (as two threads share the work): the same rows and scores.
     let mut summed: std::collections::BTreeMap<i64, f64> = Default::default();
+    let mut summed_in_ranges: std::collections::BTreeMap<i64, f64> = Default::default();
     for p in phrases {
-        for (rowid, score) in store.keyword_scores(p).unwrap() {
+        for (rowid, score) in store.keyword_scores(p, i64::MIN..=i64::MAX).unwrap() {
             *summed.entry(rowid).or_default() += score;
         }
+        for range in [i64::MIN..=10, 11..=30, 31..=i64::MAX] {
+            for (rowid, score) in store.keyword_scores(p, range).unwrap() {
+                *summed_in_ranges.entry(rowid).or_default() += score;
+            }
+        }
     }
+    assert_eq!(summed, summed_in_ranges);
     let mut stmt = store
         .connection()
         .prepare(
@@ -520,4 +528,66 @@ fn per_phrase_keyword_scores_add_up_to_fts5_bm25_of_the_or_query() {
             "row {rowid}: summed {ours} vs FTS5 {score}"
         );
     }
+}
+
+#[test]
+fn a_store_file_searches_on_two_connections_with_the_same_results_as_memory() {
+    let c = catalogue();
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("store.sqlite3"));
+    let store = Store::open(&location, minilm().id(), minilm().dimension()).unwrap();
+    let mut on_file = SearchEngine::new(&c.entries, &c.vocabulary, store, Some(minilm())).unwrap();
+    on_file.index_embeddings(|_, _| {}).unwrap();
+    assert!(
+        on_file.store().reader().is_some(),
+        "a store file has a second connection"
+    );
+    let in_memory = engine();
+    assert!(in_memory.store().reader().is_none());
+
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.tsv"),
+    )
+    .unwrap();
+    let mut texts: Vec<String> = eval::parse_judged(&text)
+        .unwrap()
+        .into_iter()
+        .map(|j| j.query)
+        .collect();
+    texts.extend(["mamography", "MRI", "chest X-ray"].map(String::from));
+    let mut ct = Selection::default();
+    ct.0.insert(FacetKind::Modality, ["CT".to_owned()].into());
+    let summary = |engine: &SearchEngine, query: &Query| -> Vec<(String, String)> {
+        let results = engine.search(query).unwrap();
+        let mut out: Vec<(String, String)> = results
+            .results
+            .iter()
+            .map(|h| (h.id.clone(), format!("{:.5}", h.score)))
+            .collect();
+        out.push(("total".into(), results.total.to_string()));
+        out.push((
+            "facets".into(),
+            serde_json::to_string(&results.facets).unwrap(),
+        ));
+        out
+    };
+    let mut compared = 0;
+    for text in &texts {
+        for mode in Mode::ALL {
+            for selection in [Selection::default(), ct.clone()] {
+                let query = Query {
+                    text: text.clone(),
+                    mode,
+                    selection,
+                    limit: Some(10),
+                    prefix_last: false,
+                };
+                let file = summary(&on_file, &query);
+                assert!(file.len() > 2 || mode != Mode::Hybrid || !query.selection.is_empty());
+                assert_eq!(file, summary(&in_memory, &query), "{text:?} {mode:?}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 100, "{compared}");
 }

@@ -14,6 +14,7 @@ pub mod index;
 pub mod text;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -182,19 +183,42 @@ struct DocMeta {
     id: String,
     rowid: i64,
     name: String,
-    /// Lower-cased name, short name and aliases, for exact-name matches.
-    names: Vec<String>,
     tier_rank: u8,
     facet_values: Vec<(FacetKind, Vec<String>)>,
     /// For each facet of `FacetKind::ALL`, the positions of this document's values in
-    /// `SearchEngine::facet_lists` (for counting without hashing strings).
-    facet_ids: Vec<Vec<u32>>,
+    /// `SearchEngine::facet_lists` (for counting without hashing strings), packed in one
+    /// allocation (see `DocMeta::facet_ids`).
+    facet_ids: Box<[u32]>,
     /// Sorted ids (in `SearchEngine::words`) of the words of the name, aliases, summary and
     /// keywords, to say which query words an entry contains without touching the database.
     words: Vec<u32>,
 }
 
+/// Lists packed as `[end of list 0, end of list 1, …, items…]`, ends counted from the start.
+fn pack(lists: impl Iterator<Item = Vec<u32>>) -> Box<[u32]> {
+    let lists: Vec<Vec<u32>> = lists.collect();
+    let mut packed = Vec::with_capacity(lists.len() + lists.iter().map(Vec::len).sum::<usize>());
+    let mut end = lists.len();
+    for list in &lists {
+        end += list.len();
+        packed.push(end as u32);
+    }
+    packed.extend(lists.into_iter().flatten());
+    packed.into_boxed_slice()
+}
+
 impl DocMeta {
+    /// The positions of this document's values of facet number `f` (see `facet_ids`).
+    fn facet_ids(&self, f: usize) -> &[u32] {
+        let ends = FacetKind::ALL.len();
+        let start = if f == 0 {
+            ends
+        } else {
+            self.facet_ids[f - 1] as usize
+        };
+        &self.facet_ids[start..self.facet_ids[f] as usize]
+    }
+
     fn values(&self, facet: FacetKind) -> &[String] {
         self.facet_values
             .iter()
@@ -214,7 +238,12 @@ impl DocMeta {
 pub struct SearchEngine {
     store: Store,
     docs: Vec<DocMeta>,
-    by_rowid: HashMap<i64, usize>,
+    by_rowid: RowidIndex,
+    /// Documents by lower-cased name, short name or alias (tokens joined by spaces), for
+    /// exact-name matches.
+    by_name: HashMap<String, Vec<u32>>,
+    /// The documents' rowids in order, to split keyword scoring into rowid ranges.
+    sorted_rowids: Vec<i64>,
     vocab: Vocabulary,
     expander: Expander,
     typos: TypoIndex,
@@ -251,6 +280,7 @@ impl SearchEngine {
             FacetKind::ALL.iter().map(|f| f.all_values(vocab)).collect();
         let mut docs = Vec::with_capacity(entries.len());
         let mut words: HashMap<String, u32> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         for (e, d) in entries.iter().zip(&documents) {
             let Some(&rowid) = rowids.get(&e.id) else {
                 continue;
@@ -263,6 +293,9 @@ impl SearchEngine {
                 .collect();
             names.sort();
             names.dedup();
+            for name in names {
+                by_name.entry(name).or_default().push(docs.len() as u32);
+            }
             let mut word_ids: Vec<u32> = [&d.name, &d.aliases, &d.summary, &d.keywords]
                 .iter()
                 .flat_map(|t| text::tokens(t))
@@ -278,26 +311,23 @@ impl SearchEngine {
                 id: e.id.clone(),
                 rowid,
                 name: e.name.clone(),
-                names,
                 tier_rank: e.tier.unwrap_or(9),
-                facet_ids: FacetKind::ALL
-                    .iter()
-                    .zip(&facet_lists)
-                    .map(|(&f, list)| {
-                        f.values_of(e)
-                            .into_iter()
-                            .filter_map(|v| list.iter().position(|(value, _)| value == v))
-                            .map(|p| p as u32)
-                            .collect()
-                    })
-                    .collect(),
+                facet_ids: pack(FacetKind::ALL.iter().zip(&facet_lists).map(|(&f, list)| {
+                    f.values_of(e)
+                        .into_iter()
+                        .filter_map(|v| list.iter().position(|(value, _)| value == v))
+                        .map(|p| p as u32)
+                        .collect()
+                })),
                 facet_values: FacetKind::ALL
                     .iter()
                     .map(|&f| (f, f.values_of(e).into_iter().map(str::to_owned).collect()))
                     .collect(),
             });
         }
-        let by_rowid = docs.iter().enumerate().map(|(i, d)| (d.rowid, i)).collect();
+        let by_rowid = RowidIndex::new(docs.iter().map(|d| d.rowid));
+        let mut sorted_rowids: Vec<i64> = docs.iter().map(|d| d.rowid).collect();
+        sorted_rowids.sort_unstable();
         let typos = TypoIndex::build(documents.iter().flat_map(|d| {
             [
                 d.name.as_str(),
@@ -311,6 +341,8 @@ impl SearchEngine {
             store,
             docs,
             by_rowid,
+            by_name,
+            sorted_rowids,
             vocab: vocab.clone(),
             expander: Expander::new(vocab),
             typos,
@@ -431,15 +463,10 @@ impl SearchEngine {
         match (&self.embedder, self.wants_vector(query)) {
             (Some(embedder), true) => {
                 let text = self.semantic_query_text(&query.text);
-                std::thread::scope(|scope| {
-                    let embedding = scope.spawn(|| embedder.embed(&text));
-                    self.search_then_vector(query, move || match embedding.join() {
-                        Ok(vector) => vector.map(Some).map_err(SearchError::from),
-                        Err(_) => Err(SearchError::Embed(crate::embed::EmbedError::Inference(
-                            "the embedding thread panicked".into(),
-                        ))),
-                    })
-                })
+                self.search_then_vector(
+                    query,
+                    Some(move || embedder.embed(&text).map_err(SearchError::from)),
+                )
             }
             _ => self.search_with_vector(query, None),
         }
@@ -452,15 +479,16 @@ impl SearchEngine {
         query: &Query,
         vector: Option<&[f32]>,
     ) -> Result<SearchResults, SearchError> {
-        self.search_then_vector(query, || Ok(vector.map(<[f32]>::to_vec)))
+        self.search_then_vector(query, vector.map(|v| move || Ok(v.to_vec())))
     }
 
-    /// The search itself; `vector` is asked for only after the keyword pass, when the semantic
-    /// pass needs it.
+    /// The search itself. `vector` computes the query vector (if there is one) on a second thread,
+    /// while this one runs the keyword pass; for a store file, that thread then runs the vector
+    /// pass too, on the store's second connection.
     fn search_then_vector(
         &self,
         query: &Query,
-        vector: impl FnOnce() -> Result<Option<Vec<f32>>, SearchError>,
+        vector: Option<impl FnOnce() -> Result<Vec<f32>, SearchError> + Send>,
     ) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let tokens = text::tokens(&query.text);
@@ -485,115 +513,91 @@ impl SearchEngine {
             }
         }
 
-        // Keyword evidence.
-        let mut keyword: HashMap<usize, f32> = HashMap::new();
-        if query.mode != Mode::Semantic {
-            // (FTS5 phrase, how many documents it matches, words shown if it is left out)
-            let mut phrases: Vec<(String, usize, String)> = Vec::new();
-            let mut add = |fts: String, prefix: bool, words: String| -> Result<(), SearchError> {
-                // A prefix stands for many words; it is never left out.
-                let matches = if prefix {
-                    0
-                } else {
-                    self.phrase_matches(&fts)?
-                };
-                phrases.push((fts, matches, words));
-                Ok(())
-            };
-            for (i, token) in content.iter().enumerate() {
-                let prefix =
-                    query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
-                add(
-                    text::fts_phrase(std::slice::from_ref(token), prefix),
-                    prefix,
-                    token.clone(),
-                )?;
-            }
-            // Facet synonyms are indexed with each document (the `keywords` column), so only the
-            // abbreviation groups need expanding here; fewer terms keep bm25 fast on large stores.
-            for phrase in &expansion.query_phrases {
-                add(text::fts_phrase(phrase, false), false, phrase.join(" "))?;
-            }
-            for c in &corrections {
-                add(
-                    text::fts_phrase(std::slice::from_ref(c), false),
-                    false,
-                    c.clone(),
-                )?;
-            }
-            phrases.sort();
-            phrases.dedup_by(|a, b| a.0 == b.0);
-            let (kept, dropped) = without_zero_weight_terms(phrases, self.docs.len());
-            if !dropped.is_empty() {
-                notes.push(format!(
-                    "in half the entries or more, so not used for keyword ranking: {}",
-                    dropped.join(", ")
-                ));
-            }
-            // The bm25 of "a OR b OR …" is the sum of each phrase's own bm25, so each phrase is
-            // scored once per engine and reused: typing, refining and repeating a query re-scores
-            // only its new words.
-            let mut totals = vec![0.0_f64; self.docs.len()];
-            let mut matched: Vec<usize> = Vec::new();
-            for phrase in &kept {
-                for &(i, score) in self.phrase_scores(phrase)?.iter() {
-                    let i = i as usize;
-                    if totals[i] == 0.0 {
-                        matched.push(i);
-                    }
-                    totals[i] += score;
-                }
-            }
-            let limit = KEYWORD_HITS.min(matched.len());
-            let by_score = |a: &usize, b: &usize| totals[*b].total_cmp(&totals[*a]).then(a.cmp(b));
-            if limit < matched.len() {
-                matched.select_nth_unstable_by(limit, by_score);
-                matched.truncate(limit);
-            }
-            let max = matched.iter().map(|&i| totals[i]).fold(0.0_f64, f64::max);
-            for i in matched {
-                let norm = if max > 0.0 {
-                    (totals[i] / max) as f32
-                } else {
-                    0.0
-                };
-                keyword.insert(i, norm);
-            }
-        }
-
         // Semantic evidence: unfiltered neighbours (for membership and facet counts), plus
         // neighbours inside the selection when one is active, so filtered results never run short.
-        let mut semantic: HashMap<usize, f32> = HashMap::new();
-        let vector = vector()?;
-        let run_semantic = query.mode != Mode::Keyword && semantic_ready && vector.is_some();
-        if run_semantic && let Some(vector) = vector.as_deref() {
-            let k = self.knn_k();
-            let mut neighbours = self.store.knn(vector, k, &KnnFilter::default())?;
+        let vector = vector.filter(|_| query.mode != Mode::Keyword && semantic_ready);
+        let mut filters = Vec::new();
+        if vector.is_some() {
+            filters.push(KnnFilter::default());
             if !query.selection.is_empty() {
-                neighbours.extend(self.store.knn(
-                    vector,
-                    k,
-                    &self.knn_filter(&query.selection)?,
-                )?);
+                filters.push(self.knn_filter(&query.selection)?);
             }
-            for (rowid, distance) in neighbours {
-                if let Some(&i) = self.by_rowid.get(&rowid) {
-                    semantic.insert(i, 1.0 - distance);
-                }
+        }
+        let k = self.knn_k();
+        // Uncached keyword phrases become scoring tasks that either connection can run: the
+        // worker takes what is left once its vector pass is done.
+        let tasks = ScoringTasks::default();
+        let (keyword, vector_side) = match vector {
+            Some(vector) => {
+                let (filters, reader, tasks) = (&filters, self.store.reader(), &tasks);
+                std::thread::scope(|scope| {
+                    let worker = scope.spawn(move || -> Result<_, SearchError> {
+                        let vector = vector()?;
+                        let neighbours = match reader {
+                            Some(reader) => {
+                                let found = nearest(filters, |f| reader.knn(&vector, k, f))?;
+                                tasks
+                                    .run(|phrase, rowids| reader.keyword_scores(phrase, rowids))?;
+                                Some(found)
+                            }
+                            None => None,
+                        };
+                        Ok((Some(vector), neighbours))
+                    });
+                    let keyword = self
+                        .keyword_plan(query, &content, &expansion, &corrections, &mut notes, tasks)
+                        .and_then(|plan| {
+                            tasks
+                                .run(|phrase, rowids| self.store.keyword_scores(phrase, rowids))?;
+                            Ok(plan)
+                        });
+                    let vector_side = worker.join().unwrap_or_else(|_| {
+                        Err(SearchError::Embed(crate::embed::EmbedError::Inference(
+                            "the query vector thread panicked".into(),
+                        )))
+                    });
+                    (keyword, vector_side)
+                })
+            }
+            None => {
+                let plan = self.keyword_plan(
+                    query,
+                    &content,
+                    &expansion,
+                    &corrections,
+                    &mut notes,
+                    &tasks,
+                )?;
+                tasks.run(|phrase, rowids| self.store.keyword_scores(phrase, rowids))?;
+                (Ok(plan), Ok((None, None)))
+            }
+        };
+        let keyword = self.keyword_evidence(keyword?, tasks)?;
+        let (vector, neighbours) = vector_side?;
+        let run_semantic = vector.is_some();
+        let neighbours = match (neighbours, vector) {
+            (Some(neighbours), _) => neighbours,
+            (None, Some(vector)) => nearest(&filters, |f| self.store.knn(&vector, k, f))?,
+            (None, None) => Vec::new(),
+        };
+        let mut semantic: HashMap<usize, f32> = HashMap::new();
+        for (rowid, distance) in neighbours {
+            if let Some(i) = self.by_rowid.get(rowid) {
+                semantic.insert(i, 1.0 - distance);
             }
         }
 
-        let exact = |i: usize| -> bool {
-            let joined = content.join(" ");
-            let doc = &self.docs[i];
-            doc.names.iter().any(|n| {
-                *n == joined
-                    || (!n.contains(' ')
-                        && n.chars().count() >= 3
-                        && content.iter().any(|t| t == n))
-                    || corrections.iter().any(|c| c == n)
-            })
-        };
+        // Documents named exactly by the query, by one of its words (three letters or more), or by
+        // a typo correction.
+        let joined = content.join(" ");
+        let exact_docs: HashSet<u32> = std::iter::once(&joined)
+            .chain(content.iter().filter(|t| t.chars().count() >= 3))
+            .chain(&corrections)
+            .filter_map(|name| self.by_name.get(name))
+            .flatten()
+            .copied()
+            .collect();
+        let exact = |i: usize| exact_docs.contains(&(i as u32));
         let p = self.params;
         let mut scored: Vec<(usize, f32, bool)> = Vec::new();
         let candidates: HashSet<usize> = keyword.keys().chain(semantic.keys()).copied().collect();
@@ -671,6 +675,134 @@ impl SearchEngine {
         })
     }
 
+    /// The FTS5 phrases of a query's keyword pass. Those not scored yet are queued in `tasks`, in
+    /// rowid ranges of about `TASK_MATCHES` matches.
+    fn keyword_plan(
+        &self,
+        query: &Query,
+        content: &[String],
+        expansion: &text::Expansion,
+        corrections: &[String],
+        notes: &mut Vec<String>,
+        tasks: &ScoringTasks,
+    ) -> Result<KeywordPlan, SearchError> {
+        if query.mode == Mode::Semantic {
+            return Ok(Vec::new());
+        }
+        // (FTS5 phrase, how many documents it matches, words shown if it is left out)
+        let mut phrases: Vec<(String, usize, String)> = Vec::new();
+        let mut add = |fts: String, prefix: bool, words: String| -> Result<(), SearchError> {
+            // A prefix stands for many words; it is never left out.
+            let matches = if prefix {
+                0
+            } else {
+                self.phrase_matches(&fts)?
+            };
+            phrases.push((fts, matches, words));
+            Ok(())
+        };
+        for (i, token) in content.iter().enumerate() {
+            let prefix = query.prefix_last && i + 1 == content.len() && token.chars().count() >= 2;
+            add(
+                text::fts_phrase(std::slice::from_ref(token), prefix),
+                prefix,
+                token.clone(),
+            )?;
+        }
+        // Facet synonyms are indexed with each document (the `keywords` column), so only the
+        // abbreviation groups need expanding here; fewer terms keep bm25 fast on large stores.
+        for phrase in &expansion.query_phrases {
+            add(text::fts_phrase(phrase, false), false, phrase.join(" "))?;
+        }
+        for c in corrections {
+            add(
+                text::fts_phrase(std::slice::from_ref(c), false),
+                false,
+                c.clone(),
+            )?;
+        }
+        phrases.sort();
+        phrases.dedup_by(|a, b| a.0 == b.0);
+        let matches: HashMap<String, usize> =
+            phrases.iter().map(|(p, n, _)| (p.clone(), *n)).collect();
+        let (kept, dropped) = without_zero_weight_terms(phrases, self.docs.len());
+        if !dropped.is_empty() {
+            notes.push(format!(
+                "in half the entries or more, so not used for keyword ranking: {}",
+                dropped.join(", ")
+            ));
+        }
+        let mut plan = Vec::with_capacity(kept.len());
+        let mut queued: Vec<(usize, &str, RangeInclusive<i64>)> = Vec::new();
+        for phrase in &kept {
+            let cached = self.cached_scores(phrase);
+            if cached.is_none() {
+                let n = matches.get(phrase).copied().unwrap_or(0);
+                let chunks = n.div_ceil(TASK_MATCHES).clamp(1, MAX_TASKS_PER_PHRASE);
+                for rowids in self.rowid_ranges(chunks) {
+                    queued.push((n / chunks, phrase, rowids));
+                }
+            }
+            plan.push((phrase.clone(), cached));
+        }
+        // Largest first, so that the last tasks, which decide when both threads are done, are
+        // the smallest.
+        queued.sort_by_key(|task| std::cmp::Reverse(task.0));
+        for (_, phrase, rowids) in queued {
+            tasks.push(phrase, rowids);
+        }
+        Ok(plan)
+    }
+
+    /// Keyword evidence for the phrases of `keyword_plan` once `tasks` have all run: each matching
+    /// document's summed per-phrase bm25, normalised by the best, for the top `KEYWORD_HITS`.
+    fn keyword_evidence(
+        &self,
+        phrases: KeywordPlan,
+        tasks: ScoringTasks,
+    ) -> Result<HashMap<usize, f32>, SearchError> {
+        let mut scored: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
+        for (phrase, rows) in tasks.into_done() {
+            scored.entry(phrase).or_default().extend(rows);
+        }
+        let mut keyword: HashMap<usize, f32> = HashMap::new();
+
+        // The bm25 of "a OR b OR …" is the sum of each phrase's own bm25, so each phrase is
+        // scored once per engine and reused: typing, refining and repeating a query re-scores
+        // only its new words.
+        let mut totals = vec![0.0_f64; self.docs.len()];
+        let mut matched: Vec<usize> = Vec::new();
+        for (phrase, cached) in phrases {
+            let scores = match (cached, scored.remove(&phrase)) {
+                (Some(cached), _) => cached,
+                (None, rows) => self.keep_scores(&phrase, rows.unwrap_or_default()),
+            };
+            for &(i, score) in scores.iter() {
+                let i = i as usize;
+                if totals[i] == 0.0 {
+                    matched.push(i);
+                }
+                totals[i] += score;
+            }
+        }
+        let limit = KEYWORD_HITS.min(matched.len());
+        let by_score = |a: &usize, b: &usize| totals[*b].total_cmp(&totals[*a]).then(a.cmp(b));
+        if limit < matched.len() {
+            matched.select_nth_unstable_by(limit, by_score);
+            matched.truncate(limit);
+        }
+        let max = matched.iter().map(|&i| totals[i]).fold(0.0_f64, f64::max);
+        for i in matched {
+            let norm = if max > 0.0 {
+                (totals[i] / max) as f32
+            } else {
+                0.0
+            };
+            keyword.insert(i, norm);
+        }
+        Ok(keyword)
+    }
+
     /// The text embedded for a query: the query itself, plus the long forms of abbreviations it
     /// uses (the model knows "chest X-ray" far better than "CXR").
     fn semantic_text(&self, query: &str, expansion: &text::Expansion) -> String {
@@ -702,9 +834,7 @@ impl SearchEngine {
         {
             return Ok(n);
         }
-        if let Ok(cache) = self.phrase_scores.lock()
-            && let Some(scores) = cache.get(phrase)
-        {
+        if let Some(scores) = self.cached_scores(phrase) {
             return Ok(scores.len());
         }
         let n = self.store.keyword_count(phrase)?;
@@ -714,30 +844,43 @@ impl SearchEngine {
         Ok(n)
     }
 
-    /// Every document an FTS5 phrase matches (by position in `docs`) with the phrase's bm25 share,
-    /// computed once and kept while the cache has room.
-    fn phrase_scores(&self, phrase: &str) -> Result<Arc<Vec<(u32, f64)>>, SearchError> {
-        if let Ok(cache) = self.phrase_scores.lock()
-            && let Some(scores) = cache.get(phrase)
-        {
-            return Ok(scores);
-        }
-        let scores: Vec<(u32, f64)> = self
-            .store
-            .keyword_scores(phrase)?
+    /// A phrase's cached keyword scores: every document it matches (by position in `docs`) with
+    /// the phrase's bm25 share.
+    fn cached_scores(&self, phrase: &str) -> Option<Arc<Vec<(u32, f64)>>> {
+        self.phrase_scores.lock().ok()?.get(phrase)
+    }
+
+    /// Turns a phrase's scored rows into its cached scores, kept while the cache has room.
+    fn keep_scores(&self, phrase: &str, rows: Vec<(i64, f64)>) -> Arc<Vec<(u32, f64)>> {
+        let scores: Vec<(u32, f64)> = rows
             .into_iter()
             // A positive floor keeps "matched" distinct from "no score" when summing.
             .filter_map(|(rowid, score)| {
                 self.by_rowid
-                    .get(&rowid)
-                    .map(|&i| (i as u32, score.max(f64::MIN_POSITIVE)))
+                    .get(rowid)
+                    .map(|i| (i as u32, score.max(f64::MIN_POSITIVE)))
             })
             .collect();
         let scores = Arc::new(scores);
         if let Ok(mut cache) = self.phrase_scores.lock() {
             cache.insert(phrase, scores.clone());
         }
-        Ok(scores)
+        scores
+    }
+
+    /// `n` rowid ranges that cover every rowid, each holding about as many documents.
+    fn rowid_ranges(&self, n: usize) -> Vec<RangeInclusive<i64>> {
+        let rowids = &self.sorted_rowids;
+        let n = n.clamp(1, rowids.len().max(1));
+        let mut ranges = Vec::with_capacity(n);
+        let mut start = i64::MIN;
+        for c in 1..n {
+            let end = rowids[c * rowids.len() / n] - 1;
+            ranges.push(start..=end);
+            start = end + 1;
+        }
+        ranges.push(start..=i64::MAX);
+        ranges
     }
 
     /// The neighbours asked of the vector index: `knn_k`, fewer on very large catalogues. sqlite-vec
@@ -847,34 +990,35 @@ impl SearchEngine {
         members: impl Iterator<Item = usize>,
         selection: &Selection,
     ) -> Vec<FacetCounts> {
-        let members: Vec<usize> = members.collect();
+        // One visit per document (its data is scattered in memory), counting every facet.
+        let mut counts: Vec<Vec<usize>> =
+            self.facet_lists.iter().map(|l| vec![0; l.len()]).collect();
+        for i in members {
+            let doc = &self.docs[i];
+            for (f, &facet) in FacetKind::ALL.iter().enumerate() {
+                if selection.is_empty() || doc.matches(selection, Some(facet)) {
+                    for &id in doc.facet_ids(f) {
+                        counts[f][id as usize] += 1;
+                    }
+                }
+            }
+        }
         FacetKind::ALL
             .iter()
             .zip(&self.facet_lists)
-            .enumerate()
-            .map(|(f, (&facet, list))| {
-                let mut counts = vec![0usize; list.len()];
-                for &i in &members {
-                    let doc = &self.docs[i];
-                    if doc.matches(selection, Some(facet)) {
-                        for &id in &doc.facet_ids[f] {
-                            counts[id as usize] += 1;
-                        }
-                    }
-                }
-                FacetCounts {
-                    facet,
-                    label: facet.label(),
-                    values: list
-                        .iter()
-                        .zip(counts)
-                        .map(|((value, label), count)| FacetValue {
-                            value: value.clone(),
-                            label: label.clone(),
-                            count,
-                        })
-                        .collect(),
-                }
+            .zip(counts)
+            .map(|((&facet, list), counts)| FacetCounts {
+                facet,
+                label: facet.label(),
+                values: list
+                    .iter()
+                    .zip(counts)
+                    .map(|((value, label), count)| FacetValue {
+                        value: value.clone(),
+                        label: label.clone(),
+                        count,
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -909,6 +1053,109 @@ fn without_zero_weight_terms(
 
 /// How many keyword matches, best first, take part in a search.
 const KEYWORD_HITS: usize = 2_000;
+/// Matches per keyword scoring task. FTS5 scores about one match per microsecond here, and each
+/// task also recounts its phrase over the whole index for the IDF: on 100,000 entries, splitting
+/// a phrase of 34,000 matches in 2, 4 or 8 rowid ranges cost 1%, 4% and 10% more in all. Tasks
+/// of about 5 ms balance two threads without much repeated counting.
+const TASK_MATCHES: usize = 5_000;
+const MAX_TASKS_PER_PHRASE: usize = 6;
+
+/// Document positions by rowid. SQLite hands out rowids in sequence, so a table indexed by rowid
+/// is small; if deletions ever leave them sparse, a map takes over.
+enum RowidIndex {
+    Dense { first: i64, positions: Vec<u32> },
+    Sparse(HashMap<i64, usize>),
+}
+
+impl RowidIndex {
+    fn new(rowids: impl Iterator<Item = i64> + Clone) -> RowidIndex {
+        let count = rowids.clone().count();
+        let (first, last) = rowids
+            .clone()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), r| (lo.min(r), hi.max(r)));
+        let span = last.saturating_sub(first).saturating_add(1);
+        if count == 0 || span > (4 * count + 1024) as i64 || count >= u32::MAX as usize {
+            return RowidIndex::Sparse(rowids.enumerate().map(|(i, r)| (r, i)).collect());
+        }
+        let mut positions = vec![u32::MAX; span as usize];
+        for (i, r) in rowids.enumerate() {
+            positions[(r - first) as usize] = i as u32;
+        }
+        RowidIndex::Dense { first, positions }
+    }
+
+    fn get(&self, rowid: i64) -> Option<usize> {
+        match self {
+            RowidIndex::Dense { first, positions } => {
+                let slot = usize::try_from(rowid.checked_sub(*first)?).ok()?;
+                positions
+                    .get(slot)
+                    .filter(|&&p| p != u32::MAX)
+                    .map(|&p| p as usize)
+            }
+            RowidIndex::Sparse(map) => map.get(&rowid).copied(),
+        }
+    }
+}
+
+/// The phrases of a keyword pass, each with its scores if they were cached when it was planned.
+type KeywordPlan = Vec<(String, Option<Arc<Vec<(u32, f64)>>>)>;
+
+/// A phrase and the (rowid, bm25) rows of one of its rowid ranges.
+type ScoredTask = (String, Vec<(i64, f64)>);
+
+/// Keyword scoring work, as (phrase, rowid range) tasks that either of two threads can take, each
+/// on its own connection.
+#[derive(Default)]
+struct ScoringTasks {
+    queue: Mutex<VecDeque<(String, RangeInclusive<i64>)>>,
+    done: Mutex<Vec<ScoredTask>>,
+}
+
+impl ScoringTasks {
+    fn push(&self, phrase: &str, rowids: RangeInclusive<i64>) {
+        lock(&self.queue).push_back((phrase.to_owned(), rowids));
+    }
+
+    /// Runs tasks until none is left.
+    fn run(
+        &self,
+        score: impl Fn(&str, RangeInclusive<i64>) -> Result<Vec<(i64, f64)>, StoreError>,
+    ) -> Result<(), StoreError> {
+        loop {
+            let Some((phrase, rowids)) = lock(&self.queue).pop_front() else {
+                return Ok(());
+            };
+            let rows = score(&phrase, rowids)?;
+            lock(&self.done).push((phrase, rows));
+        }
+    }
+
+    fn into_done(self) -> Vec<ScoredTask> {
+        self.done
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (plain queues).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The neighbours found under each filter, together.
+fn nearest(
+    filters: &[KnnFilter],
+    knn: impl Fn(&KnnFilter) -> Result<Vec<(i64, f32)>, StoreError>,
+) -> Result<Vec<(i64, f32)>, SearchError> {
+    let mut all = Vec::new();
+    for filter in filters {
+        all.extend(knn(filter)?);
+    }
+    Ok(all)
+}
 
 /// Per-phrase keyword scores, oldest dropped first once they hold more than `CAPACITY` matches
 /// (about 16 MB).
