@@ -15,7 +15,7 @@ pub mod text;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::RangeInclusive;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -23,7 +23,9 @@ use serde::Serialize;
 use crate::catalogue::facets::{self, FacetCounts, FacetKind, FacetValue, Selection};
 use crate::catalogue::{Entry, Vocabulary};
 use crate::embed::Embedder;
-use crate::store::{KnnFilter, PendingEmbedding, Store, StoreError, SyncReport};
+use crate::store::{
+    KnnFilter, PendingEmbedding, SearchReads, Store, StoreError, SyncReport, VECTOR_SHARDS,
+};
 use text::{Expander, TypoIndex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
@@ -60,7 +62,8 @@ impl std::str::FromStr for Mode {
     }
 }
 
-/// The weights of the fusion and the semantic relevance threshold.
+/// The weights of the fusion, the semantic relevance threshold, and how a search's store queries
+/// are split between two threads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FusionParams {
     /// Weight of the bm25 score normalised to [0, 1] within the query.
@@ -71,6 +74,15 @@ pub struct FusionParams {
     pub semantic_threshold: f32,
     /// How many nearest neighbours to consider per query, at most (see `SearchEngine::knn_k`).
     pub knn_k: usize,
+    /// Matches per keyword scoring task. FTS5 scores about one match per microsecond here, and
+    /// each task also recounts its phrase over the whole index for the IDF: on 100,000 entries,
+    /// splitting a phrase of 34,000 matches in 2, 4 or 8 rowid ranges cost 1%, 4% and 10% more
+    /// in all. Tasks of about 5 ms balance two threads without much repeated counting.
+    pub task_matches: usize,
+    /// From this many entries, a store file's vector search is split in `VECTOR_SHARDS` parts
+    /// that run side by side (each part is a query of its own; below this size the whole index
+    /// takes well under a millisecond).
+    pub shard_from: usize,
 }
 
 impl Default for FusionParams {
@@ -80,6 +92,8 @@ impl Default for FusionParams {
             exact_weight: 0.3,
             semantic_threshold: 0.3,
             knn_k: 200,
+            task_matches: 5_000,
+            shard_from: 5_000,
         }
     }
 }
@@ -524,62 +538,46 @@ impl SearchEngine {
             }
         }
         let k = self.knn_k();
-        // Uncached keyword phrases become scoring tasks that either connection can run: the
-        // worker takes what is left once its vector pass is done.
-        let tasks = ScoringTasks::default();
-        let (keyword, vector_side) = match vector {
-            Some(vector) => {
-                let (filters, reader, tasks) = (&filters, self.store.reader(), &tasks);
-                std::thread::scope(|scope| {
-                    let worker = scope.spawn(move || -> Result<_, SearchError> {
-                        let vector = vector()?;
-                        let neighbours = match reader {
-                            Some(reader) => {
-                                let found = nearest(filters, |f| reader.knn(&vector, k, f))?;
-                                tasks
-                                    .run(|phrase, rowids| reader.keyword_scores(phrase, rowids))?;
-                                Some(found)
-                            }
-                            None => None,
-                        };
-                        Ok((Some(vector), neighbours))
-                    });
-                    let keyword = self
-                        .keyword_plan(query, &content, &expansion, &corrections, &mut notes, tasks)
-                        .and_then(|plan| {
-                            tasks
-                                .run(|phrase, rowids| self.store.keyword_scores(phrase, rowids))?;
-                            Ok(plan)
-                        });
-                    let vector_side = worker.join().unwrap_or_else(|_| {
-                        Err(SearchError::Embed(crate::embed::EmbedError::Inference(
-                            "the query vector thread panicked".into(),
-                        )))
-                    });
-                    (keyword, vector_side)
+        // The store queries become tasks that the two threads share: keyword scoring as soon as
+        // the phrases are known, the vector search (one task per filter and part of the index)
+        // once the worker has computed the query vector.
+        let reader = self.store.reader();
+        let shards: Vec<Option<i64>> =
+            if reader.is_some() && self.docs.len() >= self.params.shard_from {
+                (0..VECTOR_SHARDS).map(Some).collect()
+            } else {
+                vec![None]
+            };
+        let work = Work::new(&filters, k, vector.is_some());
+        let keyword = std::thread::scope(|scope| {
+            let worker = vector.map(|vector| {
+                let (work, shards) = (&work, &shards);
+                scope.spawn(move || -> Result<(), SearchError> {
+                    // Releases the other thread even if computing the vector fails.
+                    let _gate = VectorGate(work);
+                    work.provide_vector(vector()?, shards);
+                    match reader {
+                        Some(reader) => work.run(reader),
+                        None => Ok(()),
+                    }
                 })
-            }
-            None => {
-                let plan = self.keyword_plan(
-                    query,
-                    &content,
-                    &expansion,
-                    &corrections,
-                    &mut notes,
-                    &tasks,
-                )?;
-                tasks.run(|phrase, rowids| self.store.keyword_scores(phrase, rowids))?;
-                (Ok(plan), Ok((None, None)))
-            }
-        };
-        let keyword = self.keyword_evidence(keyword?, tasks)?;
-        let (vector, neighbours) = vector_side?;
-        let run_semantic = vector.is_some();
-        let neighbours = match (neighbours, vector) {
-            (Some(neighbours), _) => neighbours,
-            (None, Some(vector)) => nearest(&filters, |f| self.store.knn(&vector, k, f))?,
-            (None, None) => Vec::new(),
-        };
+            });
+            let keyword = self
+                .keyword_plan(query, &content, &expansion, &corrections, &mut notes, &work)
+                .and_then(|plan| work.run(&self.store).map(|()| plan));
+            let worker = worker.map(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(SearchError::Embed(crate::embed::EmbedError::Inference(
+                        "the query vector thread panicked".into(),
+                    )))
+                })
+            });
+            keyword.and_then(|plan| worker.unwrap_or(Ok(())).map(|()| plan))
+        })?;
+        let done = work.finish();
+        let keyword = self.keyword_evidence(keyword, done.keyword)?;
+        let run_semantic = done.vector.is_some();
+        let neighbours = done.neighbours;
         let mut semantic: HashMap<usize, f32> = HashMap::new();
         for (rowid, distance) in neighbours {
             if let Some(i) = self.by_rowid.get(rowid) {
@@ -675,8 +673,8 @@ impl SearchEngine {
         })
     }
 
-    /// The FTS5 phrases of a query's keyword pass. Those not scored yet are queued in `tasks`, in
-    /// rowid ranges of about `TASK_MATCHES` matches.
+    /// The FTS5 phrases of a query's keyword pass. Those not scored yet are queued in `work`, in
+    /// rowid ranges of about `FusionParams::task_matches` matches.
     fn keyword_plan(
         &self,
         query: &Query,
@@ -684,7 +682,7 @@ impl SearchEngine {
         expansion: &text::Expansion,
         corrections: &[String],
         notes: &mut Vec<String>,
-        tasks: &ScoringTasks,
+        work: &Work,
     ) -> Result<KeywordPlan, SearchError> {
         if query.mode == Mode::Semantic {
             return Ok(Vec::new());
@@ -738,7 +736,9 @@ impl SearchEngine {
             let cached = self.cached_scores(phrase);
             if cached.is_none() {
                 let n = matches.get(phrase).copied().unwrap_or(0);
-                let chunks = n.div_ceil(TASK_MATCHES).clamp(1, MAX_TASKS_PER_PHRASE);
+                let chunks = n
+                    .div_ceil(self.params.task_matches.max(1))
+                    .clamp(1, MAX_TASKS_PER_PHRASE);
                 for rowids in self.rowid_ranges(chunks) {
                     queued.push((n / chunks, phrase, rowids));
                 }
@@ -748,21 +748,23 @@ impl SearchEngine {
         // Largest first, so that the last tasks, which decide when both threads are done, are
         // the smallest.
         queued.sort_by_key(|task| std::cmp::Reverse(task.0));
-        for (_, phrase, rowids) in queued {
-            tasks.push(phrase, rowids);
-        }
+        work.push_keyword(
+            queued
+                .into_iter()
+                .map(|(_, phrase, rowids)| (phrase, rowids)),
+        );
         Ok(plan)
     }
 
-    /// Keyword evidence for the phrases of `keyword_plan` once `tasks` have all run: each matching
+    /// Keyword evidence for the phrases of `keyword_plan` once their tasks have run: each matching
     /// document's summed per-phrase bm25, normalised by the best, for the top `KEYWORD_HITS`.
     fn keyword_evidence(
         &self,
         phrases: KeywordPlan,
-        tasks: ScoringTasks,
+        done: Vec<ScoredTask>,
     ) -> Result<HashMap<usize, f32>, SearchError> {
         let mut scored: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
-        for (phrase, rows) in tasks.into_done() {
+        for (phrase, rows) in done {
             scored.entry(phrase).or_default().extend(rows);
         }
         let mut keyword: HashMap<usize, f32> = HashMap::new();
@@ -1053,11 +1055,7 @@ fn without_zero_weight_terms(
 
 /// How many keyword matches, best first, take part in a search.
 const KEYWORD_HITS: usize = 2_000;
-/// Matches per keyword scoring task. FTS5 scores about one match per microsecond here, and each
-/// task also recounts its phrase over the whole index for the IDF: on 100,000 entries, splitting
-/// a phrase of 34,000 matches in 2, 4 or 8 rowid ranges cost 1%, 4% and 10% more in all. Tasks
-/// of about 5 ms balance two threads without much repeated counting.
-const TASK_MATCHES: usize = 5_000;
+/// A phrase's keyword scoring is split in at most this many rowid ranges (see `task_matches`).
 const MAX_TASKS_PER_PHRASE: usize = 6;
 
 /// Document positions by rowid. SQLite hands out rowids in sequence, so a table indexed by rowid
@@ -1104,37 +1102,145 @@ type KeywordPlan = Vec<(String, Option<Arc<Vec<(u32, f64)>>>)>;
 /// A phrase and the (rowid, bm25) rows of one of its rowid ranges.
 type ScoredTask = (String, Vec<(i64, f64)>);
 
-/// Keyword scoring work, as (phrase, rowid range) tasks that either of two threads can take, each
-/// on its own connection.
-#[derive(Default)]
-struct ScoringTasks {
-    queue: Mutex<VecDeque<(String, RangeInclusive<i64>)>>,
-    done: Mutex<Vec<ScoredTask>>,
+/// One store query of a search.
+enum Task {
+    /// Score a phrase over a rowid range.
+    Keyword(String, RangeInclusive<i64>),
+    /// Search one part of the vector index (or all of it) under the filter at this position.
+    Vector(usize, Option<i64>),
 }
 
-impl ScoringTasks {
-    fn push(&self, phrase: &str, rowids: RangeInclusive<i64>) {
-        lock(&self.queue).push_back((phrase.to_owned(), rowids));
-    }
+/// A search's store queries, shared by two threads that each run them on their own connection
+/// until none is left. Vector tasks are queued once the query vector exists; until then a thread
+/// that runs out of tasks waits for them.
+struct Work<'a> {
+    filters: &'a [KnnFilter],
+    k: usize,
+    state: Mutex<WorkState>,
+    changed: Condvar,
+}
 
-    /// Runs tasks until none is left.
-    fn run(
-        &self,
-        score: impl Fn(&str, RangeInclusive<i64>) -> Result<Vec<(i64, f64)>, StoreError>,
-    ) -> Result<(), StoreError> {
-        loop {
-            let Some((phrase, rowids)) = lock(&self.queue).pop_front() else {
-                return Ok(());
-            };
-            let rows = score(&phrase, rowids)?;
-            lock(&self.done).push((phrase, rows));
+#[derive(Default)]
+struct WorkState {
+    queue: VecDeque<Task>,
+    /// The query vector is still being computed.
+    awaiting_vector: bool,
+    vector: Option<Arc<Vec<f32>>>,
+    keyword: Vec<ScoredTask>,
+    /// (filter position, neighbours in one part of the index)
+    neighbours: Vec<(usize, Vec<(i64, f32)>)>,
+}
+
+/// What a search's tasks found.
+struct WorkDone {
+    vector: Option<Arc<Vec<f32>>>,
+    keyword: Vec<ScoredTask>,
+    /// The nearest `k` under each filter, all filters together.
+    neighbours: Vec<(i64, f32)>,
+}
+
+impl<'a> Work<'a> {
+    fn new(filters: &'a [KnnFilter], k: usize, awaiting_vector: bool) -> Work<'a> {
+        Work {
+            filters,
+            k,
+            state: Mutex::new(WorkState {
+                awaiting_vector,
+                ..WorkState::default()
+            }),
+            changed: Condvar::new(),
         }
     }
 
-    fn into_done(self) -> Vec<ScoredTask> {
-        self.done
+    fn push_keyword<'p>(&self, tasks: impl Iterator<Item = (&'p str, RangeInclusive<i64>)>) {
+        let mut state = lock(&self.state);
+        state
+            .queue
+            .extend(tasks.map(|(p, r)| Task::Keyword(p.to_owned(), r)));
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Stores the query vector and queues its searches, ahead of the (smaller) keyword tasks.
+    fn provide_vector(&self, vector: Vec<f32>, shards: &[Option<i64>]) {
+        let mut state = lock(&self.state);
+        state.vector = Some(Arc::new(vector));
+        for filter in (0..self.filters.len()).rev() {
+            for &shard in shards.iter().rev() {
+                state.queue.push_front(Task::Vector(filter, shard));
+            }
+        }
+        state.awaiting_vector = false;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Runs tasks on `reads` until none is left and none is to come.
+    fn run(&self, reads: &impl SearchReads) -> Result<(), SearchError> {
+        loop {
+            let (task, vector) = {
+                let mut state = lock(&self.state);
+                loop {
+                    if let Some(task) = state.queue.pop_front() {
+                        break (task, state.vector.clone());
+                    }
+                    if !state.awaiting_vector {
+                        return Ok(());
+                    }
+                    state = self
+                        .changed
+                        .wait(state)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+            };
+            match (task, vector) {
+                (Task::Keyword(phrase, rowids), _) => {
+                    let rows = reads.keyword_scores(&phrase, rowids)?;
+                    lock(&self.state).keyword.push((phrase, rows));
+                }
+                (Task::Vector(filter, shard), Some(vector)) => {
+                    let rows = reads.knn(&vector, self.k, &self.filters[filter], shard)?;
+                    lock(&self.state).neighbours.push((filter, rows));
+                }
+                // Vector tasks are queued with the vector.
+                (Task::Vector(..), None) => {}
+            }
+        }
+    }
+
+    fn finish(self) -> WorkDone {
+        let state = self
+            .state
             .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut neighbours = Vec::new();
+        for filter in 0..self.filters.len() {
+            let mut found: Vec<(i64, f32)> = state
+                .neighbours
+                .iter()
+                .filter(|(f, _)| *f == filter)
+                .flat_map(|(_, rows)| rows.iter().copied())
+                .collect();
+            found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            found.truncate(self.k);
+            neighbours.extend(found);
+        }
+        WorkDone {
+            vector: state.vector,
+            keyword: state.keyword,
+            neighbours,
+        }
+    }
+}
+
+/// Marks the query vector as no longer awaited when dropped: after it was provided, or when
+/// computing it failed or panicked, so the other thread never waits for it in vain.
+struct VectorGate<'w, 'a>(&'w Work<'a>);
+
+impl Drop for VectorGate<'_, '_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).awaiting_vector = false;
+        self.0.changed.notify_all();
     }
 }
 
@@ -1143,18 +1249,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The neighbours found under each filter, together.
-fn nearest(
-    filters: &[KnnFilter],
-    knn: impl Fn(&KnnFilter) -> Result<Vec<(i64, f32)>, StoreError>,
-) -> Result<Vec<(i64, f32)>, SearchError> {
-    let mut all = Vec::new();
-    for filter in filters {
-        all.extend(knn(filter)?);
-    }
-    Ok(all)
 }
 
 /// Per-phrase keyword scores, oldest dropped first once they hold more than `CAPACITY` matches
