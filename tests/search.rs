@@ -610,3 +610,118 @@ fn a_store_file_searches_on_two_connections_with_the_same_results_as_memory() {
     }
     assert!(compared >= 200, "{compared}");
 }
+
+/// Vectors from a hash of the text: meaningless, but distinct for distinct texts, so nearest
+/// neighbours are never tied.
+struct NoiseEmbedder;
+
+impl Embedder for NoiseEmbedder {
+    fn id(&self) -> &str {
+        "test/noise-32"
+    }
+    fn dimension(&self) -> usize {
+        32
+    }
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        use std::hash::{Hash, Hasher};
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let v = (0..32)
+                    .map(|i| {
+                        let mut h = std::hash::DefaultHasher::new();
+                        (t, i).hash(&mut h);
+                        (h.finish() % 2001) as f32 / 1000.0 - 1.0
+                    })
+                    .collect();
+                medatlas::embed::normalise(v)
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn split_work_on_a_store_file_finds_what_one_connection_finds() {
+    // 600 entries span three blocks of the vector index, so both of its parts hold vectors.
+    let c = catalogue();
+    let entries: Vec<_> = (0..600)
+        .map(|i| {
+            let mut e = c.entries[i % c.entries.len()].clone();
+            e.id = format!("{}-{i}", e.id);
+            e.name = format!("{} variant {i}", e.name);
+            e
+        })
+        .collect();
+    let noise: Arc<dyn Embedder> = Arc::new(NoiseEmbedder);
+    let engine_at = |location: Location| {
+        let store = Store::open(&location, noise.id(), noise.dimension()).unwrap();
+        let mut engine =
+            SearchEngine::new(&entries, &c.vocabulary, store, Some(noise.clone())).unwrap();
+        engine.index_embeddings(|_, _| {}).unwrap();
+        engine
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut on_file = engine_at(Location::File(dir.path().join("store.sqlite3")));
+    let mut in_memory = engine_at(Location::Memory);
+    let split = FusionParams {
+        knn_k: 7,
+        task_matches: 40,
+        shard_from: 0,
+        ..FusionParams::default()
+    };
+    on_file.set_params(split);
+    in_memory.set_params(FusionParams {
+        task_matches: usize::MAX,
+        ..split
+    });
+    // The parts really differ: each holds some of the nearest neighbours of some query.
+    let store = on_file.store();
+    let vector = noise.embed("chest x-ray").unwrap();
+    let filter = medatlas::store::KnnFilter::default();
+    let part0 = store.knn(&vector, 600, &filter, Some(0)).unwrap();
+    let part1 = store.knn(&vector, 600, &filter, Some(1)).unwrap();
+    assert!(
+        part0.len() >= 250 && part1.len() >= 250,
+        "{} {}",
+        part0.len(),
+        part1.len()
+    );
+    assert_eq!(part0.len() + part1.len(), 600);
+
+    let mut tier1 = Selection::default();
+    tier1.0.insert(FacetKind::Tier, ["1".to_owned()].into());
+    for text in [
+        "chest x-ray pneumonia",
+        "brain MRI segmentation",
+        "whole slide images of breast cancer",
+        "mamography",
+        "imaging",
+    ] {
+        for mode in Mode::ALL {
+            for selection in [Selection::default(), tier1.clone()] {
+                let query = Query {
+                    text: text.into(),
+                    mode,
+                    selection,
+                    limit: Some(15),
+                    prefix_last: false,
+                };
+                let a = on_file.search(&query).unwrap();
+                let b = in_memory.search(&query).unwrap();
+                let ids = |r: &medatlas::search::SearchResults| -> Vec<(String, String)> {
+                    r.results
+                        .iter()
+                        .map(|h| (h.id.clone(), format!("{:.5}", h.score)))
+                        .collect()
+                };
+                assert!(
+                    !ids(&a).is_empty() || mode == Mode::Keyword,
+                    "{text:?} {mode:?}"
+                );
+                assert_eq!(ids(&a), ids(&b), "{text:?} {mode:?}");
+                assert_eq!(a.total, b.total, "{text:?} {mode:?}");
+                assert_eq!(a.facets, b.facets, "{text:?} {mode:?}");
+            }
+        }
+    }
+}

@@ -79,9 +79,9 @@ pub struct FusionParams {
     /// splitting a phrase of 34,000 matches in 2, 4 or 8 rowid ranges cost 1%, 4% and 10% more
     /// in all. Tasks of about 5 ms balance two threads without much repeated counting.
     pub task_matches: usize,
-    /// From this many entries, a store file's vector search is split in `VECTOR_SHARDS` parts
-    /// that run side by side (each part is a query of its own; below this size the whole index
-    /// takes well under a millisecond).
+    /// From this many entries, a store file's vector search is split in its `VECTOR_SHARDS` parts,
+    /// which run side by side (smaller catalogues are in one part, searched in a few milliseconds
+    /// at most).
     pub shard_from: usize,
 }
 
@@ -93,7 +93,7 @@ impl Default for FusionParams {
             semantic_threshold: 0.3,
             knn_k: 200,
             task_matches: 5_000,
-            shard_from: 5_000,
+            shard_from: 16_384,
         }
     }
 }
