@@ -497,8 +497,8 @@ impl SearchEngine {
     }
 
     /// The search itself. `vector` computes the query vector (if there is one) on a second thread,
-    /// while this one runs the keyword pass; for a store file, that thread then runs the vector
-    /// pass too, on the store's second connection.
+    /// while this one plans the keyword pass. For a store file, both threads then run the store
+    /// queries (see `Work`), each on its own connection; for a store in memory, this one runs them.
     fn search_then_vector(
         &self,
         query: &Query,

@@ -476,6 +476,9 @@ impl Reader {
 
 /// The queries a search runs, on whichever connection is free: the store's own or its reader.
 pub trait SearchReads {
+    /// Runs `f` on this connection.
+    fn with_connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R;
+
     /// Every document with a rowid in `rowids` that an FTS5 query matches, with its bm25 score
     /// under the field weights (name 10, aliases 8, summary 4, keywords 2, description 1; higher
     /// is better), in no particular order. The score does not depend on the rowid range (its IDF
@@ -485,27 +488,26 @@ pub trait SearchReads {
         &self,
         fts_query: &str,
         rowids: RangeInclusive<i64>,
-    ) -> Result<Vec<(i64, f64)>, StoreError>;
-    /// The `k` nearest documents to `vector` that pass `filter`, with cosine distances, in one
-    /// part of the index (`shard`, from 0 to `VECTOR_SHARDS` - 1) or in all of it (`None`).
-    fn knn(
-        &self,
-        vector: &[f32],
-        k: usize,
-        filter: &KnnFilter,
-        shard: Option<i64>,
-    ) -> Result<Vec<(i64, f32)>, StoreError>;
-}
-
-impl SearchReads for Store {
-    fn keyword_scores(
-        &self,
-        fts_query: &str,
-        rowids: RangeInclusive<i64>,
     ) -> Result<Vec<(i64, f64)>, StoreError> {
-        keyword_scores(&self.conn, fts_query, rowids)
+        self.with_connection(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT rowid, -bm25(knowledge_fts, 10.0, 8.0, 4.0, 1.0, 2.0)
+                     FROM knowledge_fts WHERE knowledge_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![fts_query, rowids.start(), rowids.end()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
     }
 
+    /// The `k` nearest documents to `vector` that pass `filter`, with cosine distances, in one
+    /// part of the index (`shard`, from 0 to `VECTOR_SHARDS` - 1) or in all of it (`None`).
+    ///
+    /// The index stores unit vectors under the L2 metric (sqlite-vec computes L2 with AVX, cosine
+    /// without); for unit vectors the order is the same and cosine distance = L2² / 2.
     fn knn(
         &self,
         vector: &[f32],
@@ -513,96 +515,59 @@ impl SearchReads for Store {
         filter: &KnnFilter,
         shard: Option<i64>,
     ) -> Result<Vec<(i64, f32)>, StoreError> {
-        knn(&self.conn, vector, k, filter, shard)
+        self.with_connection(|conn| {
+            if k == 0 || filter.rowids.as_ref().is_some_and(Vec::is_empty) {
+                return Ok(Vec::new());
+            }
+            let mut sql = String::from(
+                "SELECT dataset, distance FROM knowledge_vec WHERE embedding MATCH ?1 AND k = ?2",
+            );
+            let list = |values: Vec<String>| values.join(", ");
+            if let Some(shard) = shard {
+                sql.push_str(&format!(" AND shard = {shard}"));
+            }
+            if !filter.tiers.is_empty() {
+                sql.push_str(&format!(
+                    " AND tier IN ({})",
+                    list(filter.tiers.iter().map(i64::to_string).collect())
+                ));
+            }
+            for (column, values) in [("access", &filter.access), ("domain", &filter.domains)] {
+                if !values.is_empty() {
+                    sql.push_str(&format!(
+                        " AND {column} IN ({})",
+                        list(values.iter().map(|v| quote(v)).collect())
+                    ));
+                }
+            }
+            if let Some(rowids) = &filter.rowids {
+                sql.push_str(&format!(
+                    " AND dataset IN ({})",
+                    list(rowids.iter().map(i64::to_string).collect())
+                ));
+            }
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(params![to_blob(vector), k as i64], |r| {
+                    let l2: f32 = r.get(1)?;
+                    Ok((r.get(0)?, l2 * l2 / 2.0))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+impl SearchReads for Store {
+    fn with_connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        f(&self.conn)
     }
 }
 
 impl SearchReads for Reader {
-    fn keyword_scores(
-        &self,
-        fts_query: &str,
-        rowids: RangeInclusive<i64>,
-    ) -> Result<Vec<(i64, f64)>, StoreError> {
-        keyword_scores(&self.lock(), fts_query, rowids)
+    fn with_connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        f(&self.lock())
     }
-
-    fn knn(
-        &self,
-        vector: &[f32],
-        k: usize,
-        filter: &KnnFilter,
-        shard: Option<i64>,
-    ) -> Result<Vec<(i64, f32)>, StoreError> {
-        knn(&self.lock(), vector, k, filter, shard)
-    }
-}
-
-fn keyword_scores(
-    conn: &Connection,
-    fts_query: &str,
-    rowids: RangeInclusive<i64>,
-) -> Result<Vec<(i64, f64)>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, -bm25(knowledge_fts, 10.0, 8.0, 4.0, 1.0, 2.0)
-         FROM knowledge_fts WHERE knowledge_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
-    )?;
-    let rows = stmt
-        .query_map(params![fts_query, rowids.start(), rowids.end()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// The `k` nearest documents to `vector` that pass `filter`, with cosine distances.
-///
-/// The index stores unit vectors under the L2 metric (sqlite-vec computes L2 with AVX, cosine
-/// without); for unit vectors the order is the same and cosine distance = L2² / 2.
-fn knn(
-    conn: &Connection,
-    vector: &[f32],
-    k: usize,
-    filter: &KnnFilter,
-    shard: Option<i64>,
-) -> Result<Vec<(i64, f32)>, StoreError> {
-    if k == 0 || filter.rowids.as_ref().is_some_and(Vec::is_empty) {
-        return Ok(Vec::new());
-    }
-    let mut sql = String::from(
-        "SELECT dataset, distance FROM knowledge_vec WHERE embedding MATCH ?1 AND k = ?2",
-    );
-    let list = |values: Vec<String>| values.join(", ");
-    if let Some(shard) = shard {
-        sql.push_str(&format!(" AND shard = {shard}"));
-    }
-    if !filter.tiers.is_empty() {
-        sql.push_str(&format!(
-            " AND tier IN ({})",
-            list(filter.tiers.iter().map(i64::to_string).collect())
-        ));
-    }
-    for (column, values) in [("access", &filter.access), ("domain", &filter.domains)] {
-        if !values.is_empty() {
-            sql.push_str(&format!(
-                " AND {column} IN ({})",
-                list(values.iter().map(|v| quote(v)).collect())
-            ));
-        }
-    }
-    if let Some(rowids) = &filter.rowids {
-        sql.push_str(&format!(
-            " AND dataset IN ({})",
-            list(rowids.iter().map(i64::to_string).collect())
-        ));
-    }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params![to_blob(vector), k as i64], |r| {
-            let l2: f32 = r.get(1)?;
-            Ok((r.get(0)?, l2 * l2 / 2.0))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
 }
 
 fn quote(value: &str) -> String {
