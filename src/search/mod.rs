@@ -575,8 +575,8 @@ impl SearchEngine {
             keyword.and_then(|plan| worker.unwrap_or(Ok(())).map(|()| plan))
         })?;
         let done = work.finish();
-        let keyword = self.keyword_evidence(keyword, done.keyword)?;
-        let run_semantic = done.vector.is_some();
+        let keyword = self.keyword_evidence(keyword, done.keyword);
+        let run_semantic = done.had_vector;
         let neighbours = done.neighbours;
         let mut semantic: HashMap<usize, f32> = HashMap::new();
         for (rowid, distance) in neighbours {
@@ -758,11 +758,7 @@ impl SearchEngine {
 
     /// Keyword evidence for the phrases of `keyword_plan` once their tasks have run: each matching
     /// document's summed per-phrase bm25, normalised by the best, for the top `KEYWORD_HITS`.
-    fn keyword_evidence(
-        &self,
-        phrases: KeywordPlan,
-        done: Vec<ScoredTask>,
-    ) -> Result<HashMap<usize, f32>, SearchError> {
+    fn keyword_evidence(&self, phrases: KeywordPlan, done: Vec<ScoredTask>) -> HashMap<usize, f32> {
         let mut scored: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
         for (phrase, rows) in done {
             scored.entry(phrase).or_default().extend(rows);
@@ -802,7 +798,7 @@ impl SearchEngine {
             };
             keyword.insert(i, norm);
         }
-        Ok(keyword)
+        keyword
     }
 
     /// The text embedded for a query: the query itself, plus the long forms of abbreviations it
@@ -1107,7 +1103,7 @@ enum Task {
     /// Score a phrase over a rowid range.
     Keyword(String, RangeInclusive<i64>),
     /// Search one part of the vector index (or all of it) under the filter at this position.
-    Vector(usize, Option<i64>),
+    Vector(Arc<Vec<f32>>, usize, Option<i64>),
 }
 
 /// A search's store queries, shared by two threads that each run them on their own connection
@@ -1125,7 +1121,8 @@ struct WorkState {
     queue: VecDeque<Task>,
     /// The query vector is still being computed.
     awaiting_vector: bool,
-    vector: Option<Arc<Vec<f32>>>,
+    /// The query vector was provided (its searches are queued or done).
+    had_vector: bool,
     keyword: Vec<ScoredTask>,
     /// (filter position, neighbours in one part of the index)
     neighbours: Vec<(usize, Vec<(i64, f32)>)>,
@@ -1133,7 +1130,7 @@ struct WorkState {
 
 /// What a search's tasks found.
 struct WorkDone {
-    vector: Option<Arc<Vec<f32>>>,
+    had_vector: bool,
     keyword: Vec<ScoredTask>,
     /// The nearest `k` under each filter, all filters together.
     neighbours: Vec<(i64, f32)>,
@@ -1164,10 +1161,13 @@ impl<'a> Work<'a> {
     /// Stores the query vector and queues its searches, ahead of the (smaller) keyword tasks.
     fn provide_vector(&self, vector: Vec<f32>, shards: &[Option<i64>]) {
         let mut state = lock(&self.state);
-        state.vector = Some(Arc::new(vector));
+        let vector = Arc::new(vector);
+        state.had_vector = true;
         for filter in (0..self.filters.len()).rev() {
             for &shard in shards.iter().rev() {
-                state.queue.push_front(Task::Vector(filter, shard));
+                state
+                    .queue
+                    .push_front(Task::Vector(vector.clone(), filter, shard));
             }
         }
         state.awaiting_vector = false;
@@ -1178,11 +1178,11 @@ impl<'a> Work<'a> {
     /// Runs tasks on `reads` until none is left and none is to come.
     fn run(&self, reads: &impl SearchReads) -> Result<(), SearchError> {
         loop {
-            let (task, vector) = {
+            let task = {
                 let mut state = lock(&self.state);
                 loop {
                     if let Some(task) = state.queue.pop_front() {
-                        break (task, state.vector.clone());
+                        break task;
                     }
                     if !state.awaiting_vector {
                         return Ok(());
@@ -1193,17 +1193,15 @@ impl<'a> Work<'a> {
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
             };
-            match (task, vector) {
-                (Task::Keyword(phrase, rowids), _) => {
+            match task {
+                Task::Keyword(phrase, rowids) => {
                     let rows = reads.keyword_scores(&phrase, rowids)?;
                     lock(&self.state).keyword.push((phrase, rows));
                 }
-                (Task::Vector(filter, shard), Some(vector)) => {
+                Task::Vector(vector, filter, shard) => {
                     let rows = reads.knn(&vector, self.k, &self.filters[filter], shard)?;
                     lock(&self.state).neighbours.push((filter, rows));
                 }
-                // Vector tasks are queued with the vector.
-                (Task::Vector(..), None) => {}
             }
         }
     }
@@ -1226,7 +1224,7 @@ impl<'a> Work<'a> {
             neighbours.extend(found);
         }
         WorkDone {
-            vector: state.vector,
+            had_vector: state.had_vector,
             keyword: state.keyword,
             neighbours,
         }
