@@ -6,12 +6,15 @@
 //! - `cite`: citations in APA, Vancouver, BibTeX, RIS and CSL-JSON;
 //! - `store`: the SQLite / sqlite-vec cache of the catalogue;
 //! - `embed`: sentence embeddings (the bundled MiniLM model) behind the `Embedder` trait;
-//! - `search`: keyword, semantic and hybrid ranking, facet counts and retrieval evaluation.
+//! - `search`: keyword, semantic and hybrid ranking, facet counts and retrieval evaluation;
+//! - `links`: background link health checks;
+//! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
 #![deny(unsafe_code)]
 
 pub mod catalogue;
 pub mod cite;
 pub mod embed;
+pub mod engine;
 pub mod links;
 pub mod search;
 pub mod store;

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     tracing::debug!("inference threads: {threads:?}");
     let args = cli::Args::parse();
     match args.command {
-        None => match ui::run(&args.global) {
+        None => match ui::run(&args.global.sources()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

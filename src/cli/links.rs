@@ -11,7 +11,6 @@ use medatlas::links::{self, CheckOptions, LinkStatus};
 use medatlas::store::Store;
 
 use super::GlobalArgs;
-use super::search::store_location;
 
 /// What the command line passes in.
 pub struct Request<'a> {
@@ -72,11 +71,7 @@ pub fn check_links(
         eprintln!("note: {note}");
     }
 
-    match Store::open(
-        &store_location(global.store.as_deref()),
-        MINILM_ID,
-        MINILM_DIM,
-    ) {
+    match Store::open(&global.sources().store_location(), MINILM_ID, MINILM_DIM) {
         Ok(store) => {
             for warning in &store.warnings {
                 eprintln!("warning: {warning}");

@@ -7,15 +7,14 @@ mod export;
 mod links;
 mod search;
 
-pub use search::store_location;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use medatlas::catalogue::facets::{self, FacetKind};
-use medatlas::catalogue::{Catalogue, CatalogueError, Entry, LoadOptions, VocabName};
+use medatlas::catalogue::{Catalogue, CatalogueError, Entry, VocabName};
+use medatlas::engine::Sources;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,11 +44,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// Where the catalogue and the store come from.
+    pub fn sources(&self) -> Sources {
+        Sources {
+            catalogue_dirs: self.catalogue_dirs.clone(),
+            store: self.store.clone(),
+        }
+    }
+
     /// Bundled entries, the platform's user catalogue folder, then `--catalogue` folders.
     pub fn load_catalogue(&self) -> Result<Catalogue, CatalogueError> {
-        Catalogue::load(&LoadOptions::with_default_user_dir(
-            self.catalogue_dirs.clone(),
-        ))
+        self.sources().load_catalogue()
     }
 }
 
@@ -211,7 +216,7 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 prefix_last: false,
             };
             let semantic = query.mode != medatlas::search::Mode::Keyword;
-            let engine = search::engine(&catalogue, global.store.as_ref(), semantic)?;
+            let engine = search::engine(&catalogue, global, semantic)?;
             search::search(&mut out, &engine, &query, json)?;
         }
         Command::Eval {
@@ -219,7 +224,7 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             mode,
             json,
         } => {
-            let engine = search::engine(&catalogue, global.store.as_ref(), true)?;
+            let engine = search::engine(&catalogue, global, true)?;
             search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
         }
         Command::CheckLinks {

@@ -1,55 +1,46 @@
 //! `medatlas search` and `medatlas eval`: the search engine from the terminal.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use anyhow::Context as _;
 use medatlas::catalogue::Catalogue;
-use medatlas::embed::{CachedEmbedder, Embedder, MiniLm};
+use medatlas::engine::EmbedderChoice;
 use medatlas::search::eval;
 use medatlas::search::{Mode, Query, SearchEngine};
-use medatlas::store::{Location, Store};
 
-/// Where the store lives: `--store PATH`, `--store :memory:`, or the user's cache folder.
-pub fn store_location(store: Option<&Path>) -> Location {
-    match store {
-        Some(p) if p.as_os_str() == ":memory:" => Location::Memory,
-        Some(p) => Location::File(p.to_owned()),
-        None => Location::default_file().unwrap_or(Location::Memory),
-    }
-}
+use super::GlobalArgs;
 
-/// Opens the store and indexes what changed. With `semantic`, also loads the embedded model and
-/// computes missing vectors, reporting progress on stderr; keyword-only searches skip both.
+/// The search engine for a command: with `semantic`, the embedded model and every vector (the
+/// first run embeds the catalogue, reporting on stderr); keyword-only commands skip both. Store
+/// warnings are printed here, once.
 pub fn engine(
     catalogue: &Catalogue,
-    store: Option<&PathBuf>,
+    global: &GlobalArgs,
     semantic: bool,
 ) -> anyhow::Result<SearchEngine> {
-    let embedder: Option<Arc<dyn Embedder>> = if semantic {
-        let model = MiniLm::load().context("loading the embedded model")?;
-        Some(Arc::new(CachedEmbedder::new(model, 64)))
+    let choice = if semantic {
+        EmbedderChoice::MiniLm
     } else {
-        None
+        EmbedderChoice::None
     };
-    let store = Store::open(
-        &store_location(store.map(PathBuf::as_path)),
-        medatlas::embed::MINILM_ID,
-        medatlas::embed::MINILM_DIM,
-    )?;
-    for warning in &store.warnings {
+    let built = medatlas::engine::build(
+        catalogue,
+        &global.sources().store_location(),
+        choice,
+        |done, total| {
+            if done == 0 {
+                eprintln!(
+                    "indexing {total} entries for semantic search (once; later runs reuse the vectors)…"
+                );
+            }
+        },
+    )
+    .context("preparing the search engine")?;
+    for warning in &built.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, embedder)?;
-    let pending = engine.pending_embeddings()?.len();
-    if pending > 0 && semantic {
-        eprintln!(
-            "indexing {pending} entries for semantic search (once; later runs reuse the vectors)…"
-        );
-        engine.index_embeddings(|_, _| {})?;
-    }
-    Ok(engine)
+    Ok(built.engine)
 }
 
 pub fn search(

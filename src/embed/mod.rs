@@ -44,6 +44,25 @@ pub trait Embedder: Send + Sync {
     }
 }
 
+/// A shared embedder is an embedder (one model serves documents and, behind a cache, queries).
+impl<E: Embedder + ?Sized> Embedder for std::sync::Arc<E> {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+
+    fn dimension(&self) -> usize {
+        (**self).dimension()
+    }
+
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        (**self).embed_batch(texts)
+    }
+
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        (**self).embed(text)
+    }
+}
+
 static WEIGHTS: &[u8] = include_bytes!("../../assets/model/model.safetensors");
 static TOKENIZER: &[u8] = include_bytes!("../../assets/model/tokenizer.json");
 static CONFIG: &[u8] = include_bytes!("../../assets/model/config.json");

@@ -138,7 +138,7 @@ pub fn evaluate(
     let mut unknown_ids = Vec::new();
     for j in judged {
         for (id, _) in &j.grades {
-            if !engine.docs.iter().any(|d| &d.id == id) && !unknown_ids.contains(id) {
+            if !engine.docs.list.iter().any(|d| &d.id == id) && !unknown_ids.contains(id) {
                 unknown_ids.push(id.clone());
             }
         }

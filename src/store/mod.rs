@@ -142,9 +142,7 @@ impl Store {
             Location::File(path) => match open_file(path, &mut warnings) {
                 Ok(conn) => (conn, Some(path)),
                 Err(e) => {
-                    let warning = format!("{e}; using a temporary in-memory store instead");
-                    tracing::warn!("{warning}");
-                    warnings.push(warning);
+                    warnings.push(format!("{e}; using a temporary in-memory store instead"));
                     (Connection::open_in_memory()?, None)
                 }
             },
@@ -685,7 +683,6 @@ fn open_file(path: &Path, warnings: &mut Vec<String>) -> Result<Connection, Stor
                 path.display(),
                 aside.display()
             );
-            tracing::warn!("{warning}");
             warnings.push(warning);
             open_checked(path).map_err(|reason| StoreError::Unusable {
                 path: path.to_owned(),

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::cite::Citer;
-use medatlas::embed::{CachedEmbedder, Embedder, MiniLm};
+use medatlas::embed::Embedder;
+use medatlas::engine::{self, EmbedderChoice};
 use medatlas::links::{self, CheckOptions, CheckReport, LinkResult};
-use medatlas::search::{Query, SearchEngine, SearchResults};
-use medatlas::store::{Location, PendingEmbedding, Store};
+use medatlas::search::{Plan, Query, SearchEngine, SearchResults, embed_pending};
+use medatlas::store::{Location, PendingEmbedding};
 use poll_promise::Promise;
 
 use super::state::{Command, SortColumn, State, Theme};
@@ -42,6 +43,9 @@ impl Deps {
     }
 }
 
+/// (query text, mode, filters as JSON).
+type PlanKey = (String, medatlas::search::Mode, String);
+
 type IndexResult = Result<(Arc<dyn Embedder>, Vec<(PendingEmbedding, Vec<f32>)>), String>;
 
 /// A link check running in the background.
@@ -68,7 +72,10 @@ pub struct App {
     query_vector: Option<(String, Promise<Option<Vec<f32>>>)>,
     vectors: Vec<(String, Vec<f32>)>,
     pub results: Option<SearchResults>,
-    results_key: Option<(String, medatlas::search::Mode, String, bool)>,
+    /// The current query, parsed, with its (text, mode, filters) key.
+    plan: Option<(PlanKey, Plan)>,
+    /// What the results shown were computed for: the plan's key, and whether a vector was used.
+    results_key: Option<(PlanKey, bool)>,
     /// Ids in the order shown (after sorting).
     pub rows: Vec<String>,
     pub last_copied: Option<String>,
@@ -109,9 +116,9 @@ impl App {
     pub fn with_state(ctx: &egui::Context, deps: Deps, state: State) -> App {
         let catalogue = Arc::new(deps.catalogue);
         let citer = Citer::new(&catalogue);
-        let (engine, engine_error) = match build_engine(&catalogue, &deps.store) {
-            Ok(engine) => (Some(engine), None),
-            Err(e) => (None, Some(e)),
+        let (engine, engine_error, warnings) = match engine::open(&catalogue, &deps.store) {
+            Ok(built) => (Some(built.engine), None, built.warnings),
+            Err(e) => (None, Some(e.to_string()), Vec::new()),
         };
         let mut app = App {
             state,
@@ -123,6 +130,7 @@ impl App {
             query_vector: None,
             vectors: Vec::new(),
             results: None,
+            plan: None,
             results_key: None,
             rows: Vec::new(),
             last_copied: None,
@@ -143,6 +151,12 @@ impl App {
                 Err(e) => tracing::warn!("could not read earlier link checks: {e}"),
             }
         }
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        if let Some(first) = warnings.first() {
+            app.set_status(first.clone());
+        }
         if deps.load_model {
             app.start_indexing(ctx);
         }
@@ -160,17 +174,16 @@ impl App {
         let ctx = ctx.clone();
         let counter = done.clone();
         let promise = Promise::spawn_thread("medatlas-indexing", move || {
-            let model = MiniLm::load().map_err(|e| e.to_string())?;
-            let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(model, 128));
-            let mut out = Vec::with_capacity(pending.len());
-            for item in pending {
-                let vector = embedder.embed(&item.text).map_err(|e| e.to_string())?;
-                out.push((item, vector));
-                counter.fetch_add(1, Ordering::Relaxed);
+            let embedders = engine::load_embedder(EmbedderChoice::MiniLm)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "no embedder was chosen".to_owned())?;
+            let vectors = embed_pending(embedders.documents.as_ref(), pending, |done, _| {
+                counter.store(done, Ordering::Relaxed);
                 ctx.request_repaint();
-            }
+            })
+            .map_err(|e| e.to_string())?;
             ctx.request_repaint();
-            Ok((embedder, out))
+            Ok((embedders.queries, vectors))
         });
         self.indexing = Some(Indexing {
             promise,
@@ -244,47 +257,47 @@ impl App {
     pub fn refresh_results(&mut self, ctx: &egui::Context) {
         let Some(engine) = &self.engine else { return };
         let selection_key = serde_json::to_string(&self.state.selection).unwrap_or_default();
-        let query = Query {
-            text: self.state.query.clone(),
-            mode: self.state.mode,
-            selection: self.state.selection.clone(),
-            limit: None,
-            prefix_last: true,
-        };
-        let wants = engine.wants_vector(&query);
-        let vector_text = engine.semantic_query_text(&query.text);
+        let plan_key = (self.state.query.clone(), self.state.mode, selection_key);
+        // The query is parsed once per change, not on every frame.
+        if self.plan.as_ref().is_none_or(|(k, _)| *k != plan_key) {
+            let query = Query {
+                text: self.state.query.clone(),
+                mode: self.state.mode,
+                selection: self.state.selection.clone(),
+                limit: None,
+                prefix_last: true,
+            };
+            self.plan = Some((plan_key.clone(), engine.plan(&query)));
+        }
+        let Some((_, plan)) = &self.plan else { return };
+        let vector_text = plan.semantic_text();
         let vector = self
             .vectors
             .iter()
-            .find(|(t, _)| *t == vector_text)
+            .find(|(t, _)| t == vector_text)
             .map(|(_, v)| v.clone());
-        let key = (
-            query.text.clone(),
-            query.mode,
-            selection_key,
-            vector.is_some(),
-        );
+        let key = (plan_key, vector.is_some());
         if self.results_key.as_ref() == Some(&key) {
             return;
         }
-        if wants
+        if engine.wants_vector(plan)
             && vector.is_none()
             && self
                 .query_vector
                 .as_ref()
-                .is_none_or(|(t, _)| *t != vector_text)
+                .is_none_or(|(t, _)| t != vector_text)
             && let Some(embedder) = engine.embedder().cloned()
         {
-            let text = vector_text.clone();
+            let text = vector_text.to_owned();
             let ctx = ctx.clone();
             let promise = Promise::spawn_thread("medatlas-query", move || {
                 let v = embedder.embed(&text).ok();
                 ctx.request_repaint();
                 v
             });
-            self.query_vector = Some((vector_text, promise));
+            self.query_vector = Some((vector_text.to_owned(), promise));
         }
-        match engine.search_with_vector(&query, vector.as_deref()) {
+        match engine.search_plan(plan, vector.as_deref()) {
             Ok(results) => self.results = Some(results),
             Err(e) => self.set_status(format!("Search failed: {e}")),
         }
@@ -492,20 +505,6 @@ impl App {
             Err(e) => self.set_status(format!("Could not open {url}: {e}")),
         }
     }
-}
-
-fn build_engine(catalogue: &Catalogue, location: &Location) -> Result<SearchEngine, String> {
-    let store = Store::open(
-        location,
-        medatlas::embed::MINILM_ID,
-        medatlas::embed::MINILM_DIM,
-    )
-    .map_err(|e| e.to_string())?;
-    for warning in &store.warnings {
-        tracing::warn!("{warning}");
-    }
-    SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)
-        .map_err(|e| e.to_string())
 }
 
 pub fn access_rank(level: &str) -> u64 {

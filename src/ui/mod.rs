@@ -16,13 +16,14 @@ mod top_bar;
 use anyhow::{Context as _, anyhow};
 use eframe::egui;
 
-use crate::cli::GlobalArgs;
+use medatlas::engine::Sources;
+
 pub use app::{App, Deps};
 use state::Command;
 
-pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
-    let catalogue = global.load_catalogue().context("loading the catalogue")?;
-    let store = crate::cli::store_location(global.store.as_deref());
+pub fn run(sources: &Sources) -> anyhow::Result<()> {
+    let catalogue = sources.load_catalogue().context("loading the catalogue")?;
+    let store = sources.store_location();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("MedAtlas")
