@@ -2,6 +2,7 @@
 //! 100,000 synthetic entries, and opening the store when nothing changed.
 //!
 //! Run with `cargo bench --bench search`. Criterion reports the median (p50) of each.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
