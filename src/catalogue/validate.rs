@@ -781,42 +781,71 @@ pub fn looks_like_link(text: &str) -> bool {
     }
 }
 
+/// Why a string is not a link the program may open or list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("it contains white space")]
+    WhiteSpace,
+    /// The parser's own words are the message, so it is forwarded whole rather than wrapped.
+    #[error(transparent)]
+    Invalid(#[from] url::ParseError),
+    #[error("scheme \"{0}\" is not allowed")]
+    Scheme(String),
+    #[error("it has no host")]
+    NoHost,
+}
+
 /// Accepts only absolute http(s) URLs with a host and no whitespace.
-pub fn check_http_url(text: &str) -> Result<url::Url, String> {
+pub fn check_http_url(text: &str) -> Result<url::Url, UrlError> {
     if text.chars().any(char::is_whitespace) {
-        return Err("it contains white space".into());
+        return Err(UrlError::WhiteSpace);
     }
-    let url = url::Url::parse(text).map_err(|e| e.to_string())?;
+    let url = url::Url::parse(text)?;
     match url.scheme() {
         "http" | "https" => {}
-        other => return Err(format!("scheme \"{other}\" is not allowed")),
+        other => return Err(UrlError::Scheme(other.to_owned())),
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err("it has no host".into());
+        return Err(UrlError::NoHost);
     }
     Ok(url)
 }
 
+/// Why a string is not a bare DOI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DoiError {
+    #[error("give the bare DOI without a resolver or `doi:` prefix")]
+    Prefixed,
+    #[error("it has no `/` between prefix and suffix")]
+    NoSlash,
+    #[error("it does not start with \"10.\"")]
+    NoTenPrefix,
+    #[error("the registrant code after \"10.\" must be digits")]
+    Registrant,
+    #[error("the suffix is empty or contains white space")]
+    Suffix,
+}
+
 /// A DOI is "10.", a registrant code of digits (dotted sub-codes allowed), "/", and a suffix.
-pub fn check_doi(doi: &str) -> Result<(), String> {
+pub fn check_doi(doi: &str) -> Result<(), DoiError> {
     if doi.starts_with("http") || doi.to_lowercase().starts_with("doi:") {
-        return Err("give the bare DOI without a resolver or `doi:` prefix".into());
+        return Err(DoiError::Prefixed);
     }
     let Some((prefix, suffix)) = doi.split_once('/') else {
-        return Err("it has no `/` between prefix and suffix".into());
+        return Err(DoiError::NoSlash);
     };
     let Some(registrant) = prefix.strip_prefix("10.") else {
-        return Err("it does not start with \"10.\"".into());
+        return Err(DoiError::NoTenPrefix);
     };
     if registrant.is_empty()
         || !registrant
             .split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     {
-        return Err("the registrant code after \"10.\" must be digits".into());
+        return Err(DoiError::Registrant);
     }
     if suffix.is_empty() || suffix.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the suffix is empty or contains white space".into());
+        return Err(DoiError::Suffix);
     }
     Ok(())
 }
@@ -853,18 +882,36 @@ mod tests {
     fn dois() {
         assert!(check_doi("10.1007/s10278-013-9622-7").is_ok());
         assert!(check_doi("10.7937/K9/TCIA.2015.NWTESAY1").is_ok());
-        assert!(check_doi("https://doi.org/10.1/x").is_err());
-        assert!(check_doi("11.1000/x").is_err());
-        assert!(check_doi("10.abc/x").is_err());
-        assert!(check_doi("10.1000").is_err());
+        assert_eq!(check_doi("https://doi.org/10.1/x"), Err(DoiError::Prefixed));
+        assert_eq!(check_doi("11.1000/x"), Err(DoiError::NoTenPrefix));
+        assert_eq!(check_doi("10.abc/x"), Err(DoiError::Registrant));
+        assert_eq!(check_doi("10.1000"), Err(DoiError::NoSlash));
+        assert_eq!(check_doi("10.1000/"), Err(DoiError::Suffix));
+        assert_eq!(
+            DoiError::NoTenPrefix.to_string(),
+            "it does not start with \"10.\""
+        );
     }
 
     #[test]
     fn urls() {
         assert!(check_http_url("https://adni.loni.usc.edu/").is_ok());
-        assert!(check_http_url("javascript:alert(1)").is_err());
+        assert_eq!(
+            check_http_url("javascript:alert(1)"),
+            Err(UrlError::Scheme("javascript".into()))
+        );
         assert!(check_http_url("file:///etc/passwd").is_err());
-        assert!(check_http_url("www.flyexpress.net").is_err());
+        assert_eq!(check_http_url("a b"), Err(UrlError::WhiteSpace));
+        // The parser's error is kept, and its words are the message.
+        let err = check_http_url("www.flyexpress.net");
+        assert_eq!(
+            err,
+            Err(UrlError::Invalid(url::ParseError::RelativeUrlWithoutBase))
+        );
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("relative URL without a base".to_owned())
+        );
         assert_eq!(
             url_scheme("javascript:alert(1)").as_deref(),
             Some("javascript")

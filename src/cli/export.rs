@@ -46,8 +46,7 @@ impl FilterArgs {
             (FacetKind::Task, &self.tasks),
         ] {
             for value in values {
-                let key = facets::resolve_value(facet, value, &catalogue.vocabulary)
-                    .map_err(anyhow::Error::msg)?;
+                let key = facets::resolve_value(facet, value, &catalogue.vocabulary)?;
                 selection.insert(facet, key);
             }
         }
