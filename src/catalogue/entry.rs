@@ -1,8 +1,12 @@
 //! The typed form of one catalogue entry (`catalogue/<id>.toml`).
 //!
 //! These structs mirror the file format field for field, so that JSON output uses the same names as
-//! the catalogue files. They hold data only: checking values against the vocabularies is the job of
-//! `validate`, and nothing here reads files.
+//! the catalogue files. They are also the one statement of the file format: `validate` derives its
+//! schema (field names, which are required, their shapes) from their serde impls, so adding a field
+//! here is all the structural checking needs. Field types are limited to what a catalogue file holds:
+//! strings, integers, lists of strings, structs (tables), lists of structs, and `Option` of these.
+//! They hold data only: checking values against the vocabularies is the job of `validate`, and
+//! nothing here reads files.
 
 use serde::{Deserialize, Serialize};
 

@@ -209,8 +209,30 @@ impl Selection {
     }
 }
 
+/// A word that names no value of a facet, with the values it could have been.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown {} \"{text}\"; {}accepted: {}",
+    .facet.vocab().noun(),
+    .suggestion.as_ref().map(|s| format!("did you mean \"{s}\"? ")).unwrap_or_default(),
+    .accepted.join(", ")
+)]
+pub struct UnknownValue {
+    pub facet: FacetKind,
+    /// The word as given.
+    pub text: String,
+    /// The closest accepted key, when one is near enough to suggest.
+    pub suggestion: Option<String>,
+    /// Every key the facet accepts, in vocabulary order.
+    pub accepted: Vec<String>,
+}
+
 /// Resolves a user's word for a facet value ("MRI", "mr", "Magnetic resonance") to its key.
-pub fn resolve_value(facet: FacetKind, text: &str, vocab: &Vocabulary) -> Result<String, String> {
+pub fn resolve_value(
+    facet: FacetKind,
+    text: &str,
+    vocab: &Vocabulary,
+) -> Result<String, UnknownValue> {
     if facet == FacetKind::Tier && text.trim().eq_ignore_ascii_case(NO_TIER) {
         return Ok(NO_TIER.to_owned());
     }
@@ -221,13 +243,40 @@ pub fn resolve_value(facet: FacetKind, text: &str, vocab: &Vocabulary) -> Result
     if let Some(key) = vocab.key_for_synonym(facet.vocab(), text) {
         return Ok(key.to_owned());
     }
-    let accepted: Vec<&str> = terms.keys().map(String::as_str).collect();
-    let hint = crate::catalogue::validate::closest(text, accepted.iter().copied())
-        .map(|s| format!("did you mean \"{s}\"? "))
-        .unwrap_or_default();
-    Err(format!(
-        "unknown {} \"{text}\"; {hint}accepted: {}",
-        facet.vocab().noun(),
-        accepted.join(", ")
-    ))
+    let accepted: Vec<String> = terms.keys().cloned().collect();
+    let suggestion = crate::catalogue::validate::closest(text, accepted.iter().map(String::as_str))
+        .map(str::to_owned);
+    Err(UnknownValue {
+        facet,
+        text: text.to_owned(),
+        suggestion,
+        accepted,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_values_name_the_facet_and_the_accepted_keys() {
+        let vocab = crate::catalogue::bundled_vocabulary().unwrap();
+        assert_eq!(resolve_value(FacetKind::Tier, "P2", &vocab).unwrap(), "2");
+        assert_eq!(
+            resolve_value(FacetKind::Tier, "None", &vocab).unwrap(),
+            NO_TIER
+        );
+        let err = resolve_value(FacetKind::Tier, "4", &vocab).unwrap_err();
+        assert_eq!(err.accepted, ["1", "2", "3"]);
+        assert_eq!(err.suggestion.as_deref(), Some("1"));
+        assert_eq!(
+            err.to_string(),
+            "unknown tier \"4\"; did you mean \"1\"? accepted: 1, 2, 3"
+        );
+        let err = resolve_value(FacetKind::Tier, "zzzzzz", &vocab).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown tier \"zzzzzz\"; accepted: 1, 2, 3"
+        );
+    }
 }

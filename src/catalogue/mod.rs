@@ -10,6 +10,7 @@ pub mod describe;
 pub mod diagnostic;
 pub mod entry;
 pub mod facets;
+pub mod schema;
 pub mod validate;
 pub mod vocabulary;
 

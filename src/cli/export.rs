@@ -1,8 +1,8 @@
 //! `medatlas cite` and `medatlas export`: citations and filtered lists in reference-manager and
 //! spreadsheet formats.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::{Args as ClapArgs, ValueEnum};
@@ -46,8 +46,7 @@ impl FilterArgs {
             (FacetKind::Task, &self.tasks),
         ] {
             for value in values {
-                let key = facets::resolve_value(facet, value, &catalogue.vocabulary)
-                    .map_err(anyhow::Error::msg)?;
+                let key = facets::resolve_value(facet, value, &catalogue.vocabulary)?;
                 selection.insert(facet, key);
             }
         }
@@ -148,11 +147,38 @@ pub fn export(
     Ok(())
 }
 
-/// Writes next to the target and renames, so an interrupted export never leaves a half file.
-fn write_atomically(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("medatlas-tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+/// Writes a uniquely named temporary file in the target's folder, flushes it to disk, then renames
+/// it onto the target: an interrupted export or a crash never leaves a half-written file behind, and
+/// a rename within one folder cannot cross file systems. The temporary file is removed on failure.
+/// The caller names the target in its error message.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is created private (0600); an export is an ordinary file, so it gets the
+    // mode `std::fs::write` would give it: 0666 less the umask (which `open` applies).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder.tempfile_in(folder).map_err(without_temp_path)?;
+    // Through the plain `File`: `NamedTempFile`'s own `Write` also adds the temporary name to errors.
+    let mut file = tmp.as_file();
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `tempfile` appends the random name it tried (` at path "…/.tmpXXXX"`) to a creation error. That
+/// file never existed and the user never chose it, so the cause is reported alone, as it was before
+/// exports went through a temporary file.
+fn without_temp_path(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((cause, _)) if e.get_ref().is_some() => io::Error::new(e.kind(), cause.to_owned()),
+        _ => e,
+    }
 }
 
 fn labels(catalogue: &Catalogue, name: VocabName, keys: &[String]) -> String {
@@ -278,4 +304,48 @@ fn markdown_text(catalogue: &Catalogue, citer: &Citer, entries: &[&Entry]) -> St
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_the_target_and_leaves_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("list.csv");
+        std::fs::write(&target, "old, longer content").unwrap();
+        write_atomically(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["list.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_export_gets_the_mode_of_an_ordinary_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ordinary = dir.path().join("ordinary.csv");
+        std::fs::write(&ordinary, "x").unwrap();
+        let exported = dir.path().join("list.csv");
+        write_atomically(&exported, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&exported), mode(&ordinary));
+    }
+
+    #[test]
+    fn a_failed_write_reports_the_cause_without_the_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing-folder").join("list.csv");
+        let err = write_atomically(&target, b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        // As `std::fs::write` would say it, e.g. "No such file or directory (os error 2)".
+        #[cfg(unix)]
+        assert_eq!(err.to_string(), io::Error::from_raw_os_error(2).to_string());
+        assert!(!err.to_string().contains(".tmp"), "{err}");
+    }
 }

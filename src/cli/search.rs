@@ -96,8 +96,8 @@ pub fn evaluate(
 ) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let judged =
-        eval::parse_judged(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // The CLI prints the chain, so this reads "<path>: line N: ..." with the typed error as cause.
+    let judged = eval::parse_judged(&text).with_context(|| path.display().to_string())?;
     let modes: Vec<Mode> = mode.map_or(Mode::ALL.to_vec(), |m| vec![m]);
     let mut reports = Vec::new();
     for mode in modes {

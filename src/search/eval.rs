@@ -14,8 +14,34 @@ pub struct Judged {
     pub grades: Vec<(String, u8)>,
 }
 
+/// A line of a judged-query file that does not follow the format, with its 1-based number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JudgedError {
+    #[error("line {line}: expected `query<TAB>id:grade,id:grade`, found no tab")]
+    NoTab { line: usize },
+    #[error("line {line}: judgement \"{item}\" is not `id:grade`")]
+    NotIdGrade { line: usize, item: String },
+    /// Not a number from 0 to 3; the integer parser's reason would add nothing to this.
+    #[error("line {line}: grade \"{grade}\" must be 0, 1, 2 or 3")]
+    BadGrade { line: usize, grade: String },
+    #[error("line {line}: no judgements")]
+    NoJudgements { line: usize },
+}
+
+impl JudgedError {
+    /// The 1-based number of the offending line.
+    pub fn line(&self) -> usize {
+        match self {
+            JudgedError::NoTab { line }
+            | JudgedError::NotIdGrade { line, .. }
+            | JudgedError::BadGrade { line, .. }
+            | JudgedError::NoJudgements { line } => *line,
+        }
+    }
+}
+
 /// Parses judged queries; errors name the line and say what is expected.
-pub fn parse_judged(text: &str) -> Result<Vec<Judged>, String> {
+pub fn parse_judged(text: &str) -> Result<Vec<Judged>, JudgedError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line_no = n + 1;
@@ -23,9 +49,7 @@ pub fn parse_judged(text: &str) -> Result<Vec<Judged>, String> {
             continue;
         }
         let Some((query, judgements)) = line.split_once('\t') else {
-            return Err(format!(
-                "line {line_no}: expected `query<TAB>id:grade,id:grade`, found no tab"
-            ));
+            return Err(JudgedError::NoTab { line: line_no });
         };
         let mut grades = Vec::new();
         for item in judgements
@@ -34,20 +58,24 @@ pub fn parse_judged(text: &str) -> Result<Vec<Judged>, String> {
             .filter(|s| !s.is_empty())
         {
             let Some((id, grade)) = item.rsplit_once(':') else {
-                return Err(format!(
-                    "line {line_no}: judgement \"{item}\" is not `id:grade`"
-                ));
+                return Err(JudgedError::NotIdGrade {
+                    line: line_no,
+                    item: item.to_owned(),
+                });
             };
             let grade: u8 = grade
                 .trim()
                 .parse()
                 .ok()
                 .filter(|g| *g <= 3)
-                .ok_or_else(|| format!("line {line_no}: grade \"{grade}\" must be 0, 1, 2 or 3"))?;
+                .ok_or_else(|| JudgedError::BadGrade {
+                    line: line_no,
+                    grade: grade.to_owned(),
+                })?;
             grades.push((id.trim().to_owned(), grade));
         }
         if grades.is_empty() {
-            return Err(format!("line {line_no}: no judgements"));
+            return Err(JudgedError::NoJudgements { line: line_no });
         }
         out.push(Judged {
             line: line_no,
@@ -191,8 +219,20 @@ mod tests {
     fn parse_errors_name_the_line() {
         assert!(parse_judged("# c\nq\tadni:2\n").is_ok());
         let err = parse_judged("q\tadni:2\nbroken line\n").unwrap_err();
-        assert!(err.starts_with("line 2:"), "{err}");
+        assert_eq!(err, JudgedError::NoTab { line: 2 });
+        assert_eq!(
+            err.to_string(),
+            "line 2: expected `query<TAB>id:grade,id:grade`, found no tab"
+        );
         let err = parse_judged("q\tadni:x\n").unwrap_err();
-        assert!(err.contains("grade \"x\""), "{err}");
+        assert_eq!(err.line(), 1);
+        assert_eq!(err.to_string(), "line 1: grade \"x\" must be 0, 1, 2 or 3");
+        let err = parse_judged("q\tadni\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: judgement \"adni\" is not `id:grade`"
+        );
+        let err = parse_judged("q\t , \n").unwrap_err();
+        assert_eq!(err.to_string(), "line 1: no judgements");
     }
 }
