@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
@@ -12,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use medatlas::links::{self, CheckOptions, LinkResult, LinkStatus, OFFLINE};
 use medatlas::store::{Location, Store};
+
+use crate::util::{self, data, temp_dir};
 
 // ------------------------------------------------------------------------------------------------
 // A small HTTP/1.1 server: one thread per connection, one response per connection.
@@ -586,7 +587,7 @@ fn timing_100_links_on_10_hosts() {
 
 #[test]
 fn results_persist_across_reopening_the_store() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("store.sqlite3");
     let server = site();
     let urls = vec![
@@ -650,11 +651,7 @@ fn results_persist_across_reopening_the_store() {
 // ------------------------------------------------------------------------------------------------
 
 fn write_entry(dir: &Path, server: &Server) {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/user-catalogue/example-brain-mri.toml"),
-    )
-    .unwrap();
+    let example = std::fs::read_to_string(data("user-catalogue/example-brain-mri.toml")).unwrap();
     let text = example
         .replace("id = \"example-brain-mri\"", "id = \"local-links\"")
         .replace("https://example.org/ebmc/docs", &server.url("/missing"))
@@ -666,26 +663,15 @@ fn write_entry(dir: &Path, server: &Server) {
     std::fs::write(dir.join("local-links.toml"), text).unwrap();
 }
 
-fn medatlas(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medatlas"))
-        .args(args)
-        .env("XDG_DATA_HOME", home)
-        .env("XDG_CACHE_HOME", home)
-        .env("HOME", home)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn cli_check_links_json_against_the_local_server() {
     let server = site();
-    let home = tempfile::tempdir().unwrap();
+    let home = temp_dir();
     let catalogue = home.path().join("catalogue");
     std::fs::create_dir(&catalogue).unwrap();
     write_entry(&catalogue, &server);
     let store = home.path().join("store.sqlite3");
-    let out = medatlas(
+    let out = util::medatlas(
         &[
             "check-links",
             "local-links",
@@ -726,7 +712,7 @@ fn cli_check_links_json_against_the_local_server() {
     assert_eq!(loaded[&server.url("/missing")].http_status, Some(404));
 
     // Human output: one line per link and a summary.
-    let out = medatlas(
+    let out = util::medatlas(
         &[
             "check-links",
             "--catalogue",
@@ -757,7 +743,7 @@ fn cli_check_links_json_against_the_local_server() {
     );
 
     // An unknown id is exit code 2, as for `show`.
-    let out = medatlas(
+    let out = util::medatlas(
         &["check-links", "no-such-dataset", "--store", ":memory:"],
         home.path(),
     );
