@@ -8,8 +8,10 @@ use biblib::{CitationParser, RisParser};
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::cite::{Citer, Format};
 
-fn catalogue() -> Catalogue {
-    let c = Catalogue::bundled().expect("bundled catalogue");
+use crate::util;
+
+fn catalogue() -> &'static Catalogue {
+    let c = util::catalogue();
     assert!(c.problems.is_empty(), "{:?}", c.problems);
     c
 }
@@ -29,7 +31,7 @@ fn squash(s: &str) -> String {
 #[test]
 fn every_entry_renders_in_every_format() {
     let c = catalogue();
-    let citer = Citer::new(&c);
+    let citer = Citer::new(c);
     for e in &c.entries {
         for format in Format::ALL {
             let text = citer.entry(e, format);
@@ -60,8 +62,8 @@ fn every_entry_renders_in_every_format() {
 #[test]
 fn entries_without_citations_are_named_not_dropped_silently() {
     let c = catalogue();
-    let citer = Citer::new(&c);
-    let rendered = citer.document(&all(&c), Format::Ris);
+    let citer = Citer::new(c);
+    let rendered = citer.document(&all(c), Format::Ris);
     let expected: Vec<String> = c
         .entries
         .iter()
@@ -69,7 +71,7 @@ fn entries_without_citations_are_named_not_dropped_silently() {
         .map(|e| e.id.clone())
         .collect();
     assert_eq!(rendered.uncited, expected);
-    let bib = citer.document(&all(&c), Format::Bibtex).text;
+    let bib = citer.document(&all(c), Format::Bibtex).text;
     for id in &expected {
         assert!(bib.contains(&format!("% {id}: no citation known")), "{id}");
     }
@@ -78,10 +80,10 @@ fn entries_without_citations_are_named_not_dropped_silently() {
 #[test]
 fn bibtex_parses_with_a_real_parser_and_keeps_the_fields() {
     let c = catalogue();
-    let citer = Citer::new(&c);
-    let text = citer.document(&all(&c), Format::Bibtex).text;
+    let citer = Citer::new(c);
+    let text = citer.document(&all(c), Format::Bibtex).text;
     let bib = Bibliography::parse(&text).unwrap_or_else(|e| panic!("BibTeX does not parse: {e:?}"));
-    assert_eq!(bib.len(), citation_count(&c));
+    assert_eq!(bib.len(), citation_count(c));
     let keys: BTreeSet<&str> = bib.keys().collect();
     assert_eq!(keys.len(), bib.len(), "keys must be unique");
     for e in &c.entries {
@@ -133,8 +135,8 @@ fn bibtex_parses_with_a_real_parser_and_keeps_the_fields() {
 #[test]
 fn ris_round_trips_through_a_parser() {
     let c = catalogue();
-    let citer = Citer::new(&c);
-    let text = citer.document(&all(&c), Format::Ris).text;
+    let citer = Citer::new(c);
+    let text = citer.document(&all(c), Format::Ris).text;
     for line in text.lines() {
         assert!(
             line.len() >= 6 && &line[2..6] == "  - " || line == "ER  - ",
@@ -194,11 +196,11 @@ const CSL_NAME_PARTS: &[&str] = &["family", "given", "suffix", "literal"];
 #[test]
 fn csl_json_fits_the_csl_data_model() {
     let c = catalogue();
-    let citer = Citer::new(&c);
-    let text = citer.document(&all(&c), Format::CslJson).text;
+    let citer = Citer::new(c);
+    let text = citer.document(&all(c), Format::CslJson).text;
     let items: Vec<citationberg::json::Item> =
         serde_json::from_str(&text).expect("CSL-JSON deserialises into the CSL data model");
-    assert_eq!(items.len(), citation_count(&c));
+    assert_eq!(items.len(), citation_count(c));
     let raw: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let mut ids = BTreeSet::new();
     for (item, value) in items.iter().zip(&raw) {
@@ -242,7 +244,7 @@ fn csl_json_fits_the_csl_data_model() {
 #[test]
 fn dataset_citations_are_typed_as_datasets() {
     let c = catalogue();
-    let citer = Citer::new(&c);
+    let citer = Citer::new(c);
     let e = c.get("ct-colonography").expect("entry");
     assert_eq!(e.citations[0].kind, "dataset");
     let ris = citer.citation(e, 0, Format::Ris).unwrap();
@@ -262,7 +264,7 @@ fn dataset_citations_are_typed_as_datasets() {
 #[test]
 fn tcia_collections_cite_data_then_paper_then_tcia() {
     let c = catalogue();
-    let citer = Citer::new(&c);
+    let citer = Citer::new(c);
     let e = c.get("ct-colonography").expect("entry");
     let apa = citer.entry(e, Format::Apa);
     let data = apa
@@ -292,16 +294,14 @@ fn golden_path(id: &str, format: Format) -> PathBuf {
         Format::Ris => "ris",
         Format::CslJson => "csl.json",
     };
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/citations")
-        .join(format!("{id}.{ext}"))
+    util::data("citations").join(format!("{id}.{ext}"))
 }
 
 /// Golden files were checked by hand against the style rules; `UPDATE_GOLDEN=1` rewrites them.
 #[test]
 fn golden_citations() {
     let c = catalogue();
-    let citer = Citer::new(&c);
+    let citer = Citer::new(c);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut mismatches = Vec::new();
     for id in GOLDEN_IDS {

@@ -1,31 +1,17 @@
 //! Integration tests of the catalogue through the real `medatlas` binary.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn data(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(path)
-}
+use crate::util::{self, data, temp_dir};
 
 /// Runs the binary with an empty, private data dir so no real user catalogue is read.
 fn medatlas(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().expect("temp dir");
-    medatlas_with_data_home(args, home.path())
-}
-
-fn medatlas_with_data_home(args: &[&str], data_home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medatlas"))
-        .args(args)
-        .env("XDG_DATA_HOME", data_home)
-        .env("HOME", data_home)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run medatlas")
+    let home = temp_dir();
+    util::medatlas(args, home.path())
 }
 
 fn stdout(o: &Output) -> String {
@@ -196,7 +182,7 @@ fn did_you_mean_hints_list_accepted_values() {
 
 #[test]
 fn oversized_file_is_refused_without_reading_it_all() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("huge.toml");
     let mut text = String::from("id = \"huge\"\n");
     while text.len() < 300 * 1024 {
@@ -243,7 +229,7 @@ fn user_folder_overrides_a_bundled_entry_and_adds_new_ones() {
 
 #[test]
 fn platform_user_folder_is_read() {
-    let home = tempfile::tempdir().unwrap();
+    let home = temp_dir();
     let user_dir = home.path().join("medatlas/catalogue");
     std::fs::create_dir_all(&user_dir).unwrap();
     std::fs::copy(
@@ -251,7 +237,7 @@ fn platform_user_folder_is_read() {
         user_dir.join("example-brain-mri.toml"),
     )
     .unwrap();
-    let out = medatlas_with_data_home(&["show", "example-brain-mri", "--json"], home.path());
+    let out = util::medatlas(&["show", "example-brain-mri", "--json"], home.path());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json(&out)["origin"]["kind"], "user");
 }
@@ -269,8 +255,8 @@ fn broken_user_files_never_stop_the_cli() {
 
 #[test]
 fn duplicate_ids_across_user_folders_are_reported() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
+    let a = temp_dir();
+    let b = temp_dir();
     for dir in [&a, &b] {
         std::fs::copy(
             data("user-catalogue/example-brain-mri.toml"),
@@ -423,7 +409,7 @@ fn export_filters_and_writes_csv_and_markdown() {
         );
     }
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("tier1.md");
     let out = medatlas(&[
         "export",
@@ -452,7 +438,7 @@ fn export_filters_and_writes_csv_and_markdown() {
 
 #[test]
 fn search_and_eval_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let store = dir.path().join("store.sqlite3");
     let store = store.to_str().unwrap();
     let out = medatlas(&[
@@ -479,7 +465,7 @@ fn search_and_eval_from_the_command_line() {
     assert!(doc["facets"]["modalities"].is_array());
 
     // Filters and modes; two processes at once on the same store.
-    let a = Command::new(env!("CARGO_BIN_EXE_medatlas"))
+    let a = util::medatlas_command(dir.path())
         .args([
             "--store",
             store,
@@ -491,7 +477,6 @@ fn search_and_eval_from_the_command_line() {
             "keyword",
             "--json",
         ])
-        .env("XDG_DATA_HOME", dir.path())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -11,15 +11,16 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use medatlas::catalogue::Catalogue;
 use medatlas::catalogue::facets::{FacetKind, Selection};
 use medatlas::embed::{CachedEmbedder, Embedder, MiniLm};
 use medatlas::search::{Mode, Query, SearchEngine, SearchResults, eval};
 use medatlas::store::{Location, Store};
 use serde::{Deserialize, Serialize};
+
+use crate::util;
 
 const UPDATE_VAR: &str = "MEDATLAS_UPDATE_GOLDEN";
 const SCORE_TOLERANCE: f32 = 1e-6;
@@ -132,11 +133,11 @@ impl Record {
 }
 
 fn golden_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden/search.jsonl")
+    util::data("golden/search.jsonl")
 }
 
 fn engine() -> SearchEngine {
-    let catalogue = Catalogue::bundled().expect("bundled catalogue");
+    let catalogue = util::catalogue();
     let embedder: Arc<dyn Embedder> = Arc::new(CachedEmbedder::new(
         MiniLm::load().expect("embedded model"),
         128,
@@ -165,10 +166,7 @@ fn filters() -> Vec<(&'static str, Selection)> {
 }
 
 fn run_all(engine: &SearchEngine) -> Vec<Record> {
-    let dev = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.tsv"),
-    )
-    .unwrap();
+    let dev = std::fs::read_to_string(util::data("dev-queries.tsv")).unwrap();
     let mut texts: Vec<String> = eval::parse_judged(&dev)
         .unwrap()
         .into_iter()
@@ -238,7 +236,12 @@ fn golden_search_results_are_unchanged() {
             problems.push(format!("search order differs: {key} vs {}", got.key()));
             continue;
         }
-        let ids = |r: &Record| r.results.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+        let ids = |r: &Record| {
+            r.results
+                .iter()
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>()
+        };
         if ids(want) != ids(got) {
             problems.push(format!("{key}: ids {:?} → {:?}", ids(want), ids(got)));
         }

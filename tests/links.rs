@@ -1,11 +1,8 @@
 //! Link checks against real HTTP servers on 127.0.0.1 started inside the tests (no internet).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,184 +10,12 @@ use std::time::{Duration, Instant};
 use medatlas::links::{self, CheckOptions, LinkResult, LinkStatus, OFFLINE};
 use medatlas::store::{Location, Store};
 
-// ------------------------------------------------------------------------------------------------
-// A small HTTP/1.1 server: one thread per connection, one response per connection.
-// ------------------------------------------------------------------------------------------------
-
-enum Reply {
-    Status {
-        code: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    },
-    /// Reads the request and never answers.
-    Hang,
-    /// 200 with a body of this many bytes, streamed until the client goes away.
-    Huge(u64),
-}
-
-fn status(code: u16) -> Reply {
-    Reply::Status {
-        code,
-        headers: Vec::new(),
-        body: format!("status {code}\n").into_bytes(),
-    }
-}
-
-fn redirect(code: u16, location: &str) -> Reply {
-    Reply::Status {
-        code,
-        headers: vec![("Location".to_owned(), location.to_owned())],
-        body: Vec::new(),
-    }
-}
-
-#[derive(Default)]
-struct Stats {
-    connections: AtomicUsize,
-    active: AtomicUsize,
-    max_active: AtomicUsize,
-    /// "METHOD /path" per request, in arrival order.
-    requests: Mutex<Vec<String>>,
-    user_agents: Mutex<Vec<String>>,
-    body_bytes_sent: AtomicU64,
-    client_went_away: AtomicBool,
-}
-
-struct Server {
-    base: String,
-    stats: Arc<Stats>,
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.stats.requests.lock().unwrap().clone()
-    }
-
-    fn max_active(&self) -> usize {
-        self.stats.max_active.load(Ordering::SeqCst)
-    }
-}
-
-type Route = dyn Fn(&str, &str) -> Reply + Send + Sync;
-
-/// Serves `route(method, path)` on a fresh port, waiting `delay` before each answer.
-fn serve(delay: Duration, route: impl Fn(&str, &str) -> Reply + Send + Sync + 'static) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let stats = Arc::new(Stats::default());
-    let route: Arc<Route> = Arc::new(route);
-    let s = Arc::clone(&stats);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let (s, route) = (Arc::clone(&s), Arc::clone(&route));
-            thread::spawn(move || handle(stream, &s, &*route, delay));
-        }
-    });
-    Server { base, stats }
-}
-
-fn handle(mut stream: TcpStream, stats: &Stats, route: &Route, delay: Duration) {
-    stats.connections.fetch_add(1, Ordering::SeqCst);
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut first = String::new();
-    if reader.read_line(&mut first).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut content_length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("user-agent:") {
-            stats
-                .user_agents
-                .lock()
-                .unwrap()
-                .push(line[line.len() - v.len()..].trim().to_owned());
-        }
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            content_length = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; content_length];
-    let _ = reader.read_exact(&mut body);
-    let mut parts = first.split_whitespace();
-    let method = parts.next().unwrap_or("").to_owned();
-    let path = parts.next().unwrap_or("").to_owned();
-    stats
-        .requests
-        .lock()
-        .unwrap()
-        .push(format!("{method} {path}"));
-
-    let now = stats.active.fetch_add(1, Ordering::SeqCst) + 1;
-    stats.max_active.fetch_max(now, Ordering::SeqCst);
-    thread::sleep(delay);
-    let reply = route(&method, &path);
-    // Counted as done before the answer leaves, so the client's next request never overlaps it.
-    stats.active.fetch_sub(1, Ordering::SeqCst);
-    match reply {
-        Reply::Hang => thread::sleep(Duration::from_secs(30)),
-        Reply::Status {
-            code,
-            headers,
-            body,
-        } => {
-            let mut head = format!(
-                "HTTP/1.1 {code} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            );
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            if method != "HEAD" {
-                let _ = stream.write_all(&body);
-            }
-        }
-        Reply::Huge(len) => {
-            let head =
-                format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            if method != "HEAD" {
-                let chunk = vec![b'x'; 64 * 1024];
-                let mut sent = 0u64;
-                while sent < len {
-                    match stream.write(&chunk) {
-                        Ok(0) | Err(_) => {
-                            stats.client_went_away.store(true, Ordering::SeqCst);
-                            break;
-                        }
-                        Ok(n) => {
-                            sent += n as u64;
-                            stats.body_bytes_sent.store(sent, Ordering::SeqCst);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let _ = stream.flush();
-}
+use crate::util::http::{self, Reply, Server, serve, serve_with_delay};
+use crate::util::{self, data, temp_dir};
 
 /// A port on 127.0.0.1 where nothing listens.
 fn dead_port_url(path: &str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}{path}")
+    format!("{}{path}", http::closed_port_base())
 }
 
 fn options() -> CheckOptions {
@@ -215,27 +40,30 @@ fn one(url: &str) -> LinkResult {
 fn site() -> Server {
     let base: Arc<OnceLock<String>> = Arc::default();
     let b = Arc::clone(&base);
-    let server = serve(Duration::ZERO, move |method, path| match path {
-        "/ok" | "/final" => status(200),
-        "/moved" => redirect(301, "/temp"),
-        // Absolute, unlike the relative first hop.
-        "/temp" => redirect(
-            302,
-            &format!("{}/final", b.get().map_or("", String::as_str)),
-        ),
-        "/missing" => status(404),
-        "/error" => status(500),
-        "/head-refused" if method == "HEAD" => status(405),
-        "/head-refused" => status(200),
-        "/loop-a" => redirect(302, "/loop-b"),
-        "/loop-b" => redirect(302, "/loop-a"),
-        "/to-ftp" => redirect(301, "ftp://127.0.0.1/file"),
-        "/huge" if method == "HEAD" => status(405),
-        "/huge" => Reply::Huge(1 << 30),
-        "/hang" => Reply::Hang,
-        _ => status(404),
+    let server = serve(move |r| {
+        let head = r.method == "HEAD";
+        match r.path.as_str() {
+            "/ok" | "/final" => Reply::status(200),
+            "/moved" => Reply::redirect(301, "/temp"),
+            // Absolute, unlike the relative first hop.
+            "/temp" => Reply::redirect(
+                302,
+                &format!("{}/final", b.get().map_or("", String::as_str)),
+            ),
+            "/missing" => Reply::status(404),
+            "/error" => Reply::status(500),
+            "/head-refused" if head => Reply::status(405),
+            "/head-refused" => Reply::status(200),
+            "/loop-a" => Reply::redirect(302, "/loop-b"),
+            "/loop-b" => Reply::redirect(302, "/loop-a"),
+            "/to-ftp" => Reply::redirect(301, "ftp://127.0.0.1/file"),
+            "/huge" if head => Reply::status(405),
+            "/huge" => Reply::Huge(1 << 30),
+            "/hang" => Reply::Hang,
+            _ => Reply::status(404),
+        }
     });
-    base.set(server.base.clone()).unwrap();
+    base.set(server.base().to_owned()).unwrap();
     server
 }
 
@@ -251,8 +79,12 @@ fn ok_link_with_head_and_user_agent() {
     assert_eq!(r.http_status, Some(200));
     assert_eq!(r.final_url, None);
     assert_eq!(r.badge(), "ok (200)");
-    assert_eq!(server.requests(), vec!["HEAD /ok"]);
-    let agents = server.stats.user_agents.lock().unwrap().clone();
+    assert_eq!(server.request_lines(), vec!["HEAD /ok"]);
+    let agents: Vec<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("user-agent").map(str::to_owned))
+        .collect();
     assert!(
         agents[0].starts_with(&format!("MedAtlas/{}", medatlas::VERSION)),
         "{agents:?}"
@@ -276,7 +108,7 @@ fn redirect_chain_reports_every_hop_and_the_final_url() {
         format!("redirected to {} (301, 302 → 200)", server.url("/final"))
     );
     assert_eq!(
-        server.requests(),
+        server.request_lines(),
         vec!["HEAD /moved", "HEAD /temp", "HEAD /final"]
     );
 }
@@ -302,7 +134,7 @@ fn head_refused_falls_back_to_get() {
         "{r:?}"
     );
     assert_eq!(
-        server.requests(),
+        server.request_lines(),
         vec!["HEAD /head-refused", "GET /head-refused"]
     );
 }
@@ -338,14 +170,18 @@ fn redirect_loop_is_detected() {
     let cause = r.cause.clone().unwrap();
     assert!(cause.starts_with("redirect loop"), "{cause}");
     assert_eq!(r.hops.len(), 2);
-    assert_eq!(server.requests().len(), 2, "each address requested once");
+    assert_eq!(
+        server.request_lines().len(),
+        2,
+        "each address requested once"
+    );
 }
 
 #[test]
 fn too_many_redirects_are_broken() {
-    let server = serve(Duration::ZERO, |_, path| {
-        let n: u32 = path.trim_start_matches("/r").parse().unwrap_or(0);
-        redirect(302, &format!("/r{}", n + 1))
+    let server = serve(|r| {
+        let n: u32 = r.path.trim_start_matches("/r").parse().unwrap_or(0);
+        Reply::redirect(302, &format!("/r{}", n + 1))
     });
     let opts = CheckOptions {
         max_redirects: 3,
@@ -354,7 +190,7 @@ fn too_many_redirects_are_broken() {
     let r = check(&[server.url("/r0")], &opts).results[0].clone();
     assert_eq!(r.status, LinkStatus::Broken);
     assert_eq!(r.cause.as_deref(), Some("more than 3 redirects"));
-    assert_eq!(server.requests().len(), 4);
+    assert_eq!(server.request_lines().len(), 4);
 }
 
 #[test]
@@ -370,12 +206,12 @@ fn a_huge_body_is_never_downloaded() {
     assert!(started.elapsed() < Duration::from_secs(5));
     // The client closes the connection without reading: the server's writes soon fail.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.stats.client_went_away.load(Ordering::SeqCst) && Instant::now() < deadline {
+    while !server.client_went_away() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(20));
     }
-    let sent = server.stats.body_bytes_sent.load(Ordering::SeqCst);
+    let sent = server.body_bytes_sent();
     assert!(
-        server.stats.client_went_away.load(Ordering::SeqCst),
+        server.client_went_away(),
         "the client kept the connection open (sent {sent} bytes)"
     );
     // At most what the socket buffers held: a small part of the 1 GiB body.
@@ -404,17 +240,17 @@ fn only_http_and_https_are_requested() {
     let r = by_url[&urls[4]];
     assert_eq!(r.status, LinkStatus::NotChecked, "{r:?}");
     assert_eq!(r.final_url.as_deref(), Some("ftp://127.0.0.1/file"));
-    assert_eq!(server.requests(), vec!["HEAD /to-ftp"]);
+    assert_eq!(server.request_lines(), vec!["HEAD /to-ftp"]);
 }
 
 #[test]
 fn results_keep_the_address_as_given_and_duplicates_are_checked_once() {
     let server = site();
-    let bare = server.base.clone(); // no trailing slash: parsing would add one
+    let bare = server.base().to_owned(); // no trailing slash: parsing would add one
     let report = check(&[bare.clone(), bare.clone(), server.url("/ok")], &options());
     assert_eq!(report.results.len(), 2);
     assert!(report.get(&bare).is_some());
-    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.request_lines().len(), 2);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -423,7 +259,7 @@ fn results_keep_the_address_as_given_and_duplicates_are_checked_once() {
 
 #[test]
 fn one_request_at_a_time_per_host() {
-    let server = serve(Duration::from_millis(50), |_, _| status(200));
+    let server = serve_with_delay(Duration::from_millis(50), |_| Reply::status(200));
     let urls: Vec<String> = (0..12).map(|i| server.url(&format!("/p{i}"))).collect();
     let opts = CheckOptions {
         concurrency: 6,
@@ -433,17 +269,15 @@ fn one_request_at_a_time_per_host() {
     let report = check(&urls, &opts);
     assert!(report.results.iter().all(|r| r.status == LinkStatus::Ok));
     assert_eq!(server.max_active(), 1);
-    assert_eq!(server.stats.connections.load(Ordering::SeqCst), 12);
+    assert_eq!(server.connections(), 12);
     assert!(started.elapsed() >= Duration::from_millis(12 * 50));
 }
 
 #[test]
 fn redirects_to_another_host_respect_its_limit_too() {
-    let target = serve(Duration::from_millis(30), |_, _| status(200));
-    let base = target.base.clone();
-    let origin = serve(Duration::ZERO, move |_, path| {
-        redirect(302, &format!("{base}{path}"))
-    });
+    let target = serve_with_delay(Duration::from_millis(30), |_| Reply::status(200));
+    let base = target.base().to_owned();
+    let origin = serve(move |r| Reply::redirect(302, &format!("{base}{}", r.path)));
     let mut urls: Vec<String> = (0..6).map(|i| origin.url(&format!("/r{i}"))).collect();
     urls.extend((0..6).map(|i| target.url(&format!("/t{i}"))));
     let report = check(&urls, &options());
@@ -481,12 +315,12 @@ fn offline_every_link_reads_offline_without_trying_each() {
         .expect("the run says it went offline");
     assert!(note.contains("20 more addresses were not tried"), "{note}");
     assert!(note.contains("none of the 3 hosts tried"), "{note}");
-    assert_eq!(hang.stats.connections.load(Ordering::SeqCst), 0);
+    assert_eq!(hang.connections(), 0);
 }
 
 #[test]
 fn dead_hosts_do_not_make_a_working_network_offline() {
-    let slow = serve(Duration::from_millis(200), |_, _| status(200));
+    let slow = serve_with_delay(Duration::from_millis(200), |_| Reply::status(200));
     // The working host is tried first, so it is in flight while the dead ones fail.
     let mut urls: Vec<String> = vec![slow.url("/a")];
     urls.extend((0..6).map(|_| dead_port_url("/")));
@@ -494,7 +328,7 @@ fn dead_hosts_do_not_make_a_working_network_offline() {
     let report = check(&urls, &options());
     assert!(report.offline.is_none(), "{:?}", report.offline);
     for r in &report.results {
-        if r.url.starts_with(&slow.base) {
+        if r.url.starts_with(slow.base()) {
             assert_eq!(r.status, LinkStatus::Ok);
         } else {
             assert_eq!(r.badge(), "unreachable: connection refused");
@@ -504,7 +338,7 @@ fn dead_hosts_do_not_make_a_working_network_offline() {
 
 #[test]
 fn cancelling_stops_the_run_and_progress_is_reported() {
-    let server = serve(Duration::from_millis(100), |_, _| status(200));
+    let server = serve_with_delay(Duration::from_millis(100), |_| Reply::status(200));
     let urls: Vec<String> = (0..20).map(|i| server.url(&format!("/p{i}"))).collect();
     let cancel = AtomicBool::new(false);
     let seen: Mutex<Vec<(usize, usize)>> = Mutex::default();
@@ -557,7 +391,7 @@ fn progress_reaches_the_total() {
 #[test]
 fn timing_100_links_on_10_hosts() {
     let servers: Vec<Server> = (0..10)
-        .map(|_| serve(Duration::from_millis(50), |_, _| status(200)))
+        .map(|_| serve_with_delay(Duration::from_millis(50), |_| Reply::status(200)))
         .collect();
     let urls: Vec<String> = (0..10)
         .flat_map(|i| servers.iter().map(move |s| s.url(&format!("/page{i}"))))
@@ -586,7 +420,7 @@ fn timing_100_links_on_10_hosts() {
 
 #[test]
 fn results_persist_across_reopening_the_store() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("store.sqlite3");
     let server = site();
     let urls = vec![
@@ -650,11 +484,7 @@ fn results_persist_across_reopening_the_store() {
 // ------------------------------------------------------------------------------------------------
 
 fn write_entry(dir: &Path, server: &Server) {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/user-catalogue/example-brain-mri.toml"),
-    )
-    .unwrap();
+    let example = std::fs::read_to_string(data("user-catalogue/example-brain-mri.toml")).unwrap();
     let text = example
         .replace("id = \"example-brain-mri\"", "id = \"local-links\"")
         .replace("https://example.org/ebmc/docs", &server.url("/missing"))
@@ -666,26 +496,15 @@ fn write_entry(dir: &Path, server: &Server) {
     std::fs::write(dir.join("local-links.toml"), text).unwrap();
 }
 
-fn medatlas(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medatlas"))
-        .args(args)
-        .env("XDG_DATA_HOME", home)
-        .env("XDG_CACHE_HOME", home)
-        .env("HOME", home)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn cli_check_links_json_against_the_local_server() {
     let server = site();
-    let home = tempfile::tempdir().unwrap();
+    let home = temp_dir();
     let catalogue = home.path().join("catalogue");
     std::fs::create_dir(&catalogue).unwrap();
     write_entry(&catalogue, &server);
     let store = home.path().join("store.sqlite3");
-    let out = medatlas(
+    let out = util::medatlas(
         &[
             "check-links",
             "local-links",
@@ -726,7 +545,7 @@ fn cli_check_links_json_against_the_local_server() {
     assert_eq!(loaded[&server.url("/missing")].http_status, Some(404));
 
     // Human output: one line per link and a summary.
-    let out = medatlas(
+    let out = util::medatlas(
         &[
             "check-links",
             "--catalogue",
@@ -757,7 +576,7 @@ fn cli_check_links_json_against_the_local_server() {
     );
 
     // An unknown id is exit code 2, as for `show`.
-    let out = medatlas(
+    let out = util::medatlas(
         &["check-links", "no-such-dataset", "--store", ":memory:"],
         home.path(),
     );

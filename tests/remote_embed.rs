@@ -1,11 +1,7 @@
 //! The remote embedder against an OpenAI-compatible embeddings server on 127.0.0.1 started inside
 //! the tests (no internet).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use medatlas::embed::remote::{
@@ -14,115 +10,19 @@ use medatlas::embed::remote::{
 use medatlas::embed::{EmbedError, Embedder};
 use serde_json::{Value, json};
 
+use crate::util::http::{self, Reply, Request, Server, serve};
+
 const KEY: &str = "sk-secret-123";
 
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    authorization: Option<String>,
-    body: Value,
-}
-
-enum Answer {
-    Json(u16, Vec<(&'static str, String)>, String),
-    Hang,
-}
-
-fn ok_json(body: Value) -> Answer {
-    Answer::Json(200, Vec::new(), body.to_string())
-}
-
-type Handler = dyn Fn(usize, &Seen) -> Answer + Send + Sync;
-
-struct Server {
-    base: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn requests(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-/// Serves `handler(request number from 0, request)`.
-fn serve(handler: impl Fn(usize, &Seen) -> Answer + Send + Sync + 'static) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-    let handler: Arc<Handler> = Arc::new(handler);
-    let counter = Arc::new(AtomicUsize::new(0));
-    let s = Arc::clone(&seen);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let (s, handler, counter) =
-                (Arc::clone(&s), Arc::clone(&handler), Arc::clone(&counter));
-            thread::spawn(move || handle(stream, &s, &*handler, &counter));
-        }
-    });
-    Server { base, seen }
-}
-
-fn handle(
-    mut stream: TcpStream,
-    seen: &Mutex<Vec<Seen>>,
-    handler: &Handler,
-    counter: &AtomicUsize,
-) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut first = String::new();
-    if reader.read_line(&mut first).unwrap_or(0) == 0 {
-        return;
-    }
-    let (mut length, mut authorization) = (0usize, None);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap_or(0),
-            "authorization" => authorization = Some(value.trim().to_owned()),
-            _ => {}
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let request = Seen {
-        path: first.split_whitespace().nth(1).unwrap_or("").to_owned(),
-        authorization,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    };
-    seen.lock().unwrap().push(request.clone());
-    let n = counter.fetch_add(1, Ordering::SeqCst);
-    match handler(n, &request) {
-        Answer::Hang => thread::sleep(Duration::from_secs(30)),
-        Answer::Json(code, headers, body) => {
-            let mut head = format!(
-                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n",
-                body.len()
-            );
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body.as_bytes());
-        }
-    }
+fn ok_json(body: Value) -> Reply {
+    Reply::json(200, body)
 }
 
 /// A well-behaved answer: for each input, `[chars, 1, 0, …]` of `dim` numbers, listed in reverse
 /// order with their indexes (clients must sort).
-fn embeddings(request: &Seen, dim: usize) -> Answer {
-    let inputs: Vec<String> = request.body["input"]
+fn embeddings(request: &Request, dim: usize) -> Reply {
+    let body = request.json();
+    let inputs: Vec<String> = body["input"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -143,11 +43,11 @@ fn embeddings(request: &Seen, dim: usize) -> Answer {
         })
         .collect();
     data.reverse();
-    ok_json(json!({ "object": "list", "data": data, "model": request.body["model"] }))
+    ok_json(json!({ "object": "list", "data": data, "model": body["model"] }))
 }
 
 fn config(server: &Server) -> RemoteConfig {
-    let mut c = RemoteConfig::new(&server.base, "test-model");
+    let mut c = RemoteConfig::new(server.base(), "test-model");
     c.api_key = Some(ApiKey::new(KEY));
     c.timeout = Duration::from_secs(5);
     c
@@ -177,7 +77,7 @@ impl Embedder for Stub {
 
 #[test]
 fn a_correct_answer_gives_normalised_vectors_in_order() {
-    let server = serve(|_, r| embeddings(r, 3));
+    let server = serve(|r| embeddings(r, 3));
     let embedder = RemoteEmbedder::new(config(&server)).unwrap();
     // No dimension configured: one probe request learned it.
     assert_eq!(embedder.dimension(), 3);
@@ -192,15 +92,15 @@ fn a_correct_answer_gives_normalised_vectors_in_order() {
     assert_eq!(seen.len(), 2);
     for r in &seen {
         assert_eq!(r.path, "/v1/embeddings");
-        assert_eq!(r.authorization.as_deref(), Some(&*format!("Bearer {KEY}")));
-        assert_eq!(r.body["model"], "test-model");
+        assert_eq!(r.header("authorization"), Some(&*format!("Bearer {KEY}")));
+        assert_eq!(r.json()["model"], "test-model");
     }
-    assert_eq!(seen[1].body["input"], json!(["ab", "abcd"]));
+    assert_eq!(seen[1].json()["input"], json!(["ab", "abcd"]));
 }
 
 #[test]
 fn texts_are_sent_in_batches() {
-    let server = serve(|_, r| embeddings(r, 3));
+    let server = serve(|r| embeddings(r, 3));
     let mut c = config(&server);
     c.dimension = Some(3);
     c.batch_size = 2;
@@ -219,8 +119,11 @@ fn texts_are_sent_in_batches() {
 
 #[test]
 fn base_addresses_with_v1_or_a_trailing_slash_work() {
-    let server = serve(|_, r| embeddings(r, 3));
-    for base in [format!("{}/", server.base), format!("{}/v1", server.base)] {
+    let server = serve(|r| embeddings(r, 3));
+    for base in [
+        format!("{}/", server.base()),
+        format!("{}/v1", server.base()),
+    ] {
         let mut c = config(&server);
         c.base_url = base;
         RemoteEmbedder::new(c).unwrap();
@@ -230,12 +133,10 @@ fn base_addresses_with_v1_or_a_trailing_slash_work() {
 
 #[test]
 fn a_refused_key_is_a_clear_error_without_the_key() {
-    let server = serve(|_, _| {
-        Answer::Json(
+    let server = serve(|_| {
+        Reply::json(
             401,
-            Vec::new(),
-            json!({ "error": { "message": format!("Incorrect API key provided: {KEY}") } })
-                .to_string(),
+            json!({ "error": { "message": format!("Incorrect API key provided: {KEY}") } }),
         )
     });
     let e = remote_err(RemoteEmbedder::new(config(&server)));
@@ -256,13 +157,10 @@ fn a_refused_key_is_a_clear_error_without_the_key() {
 
 #[test]
 fn rate_limited_then_ok_honours_retry_after() {
-    let server = serve(|n, r| {
-        if n == 0 {
-            Answer::Json(
-                429,
-                vec![("Retry-After", "1".to_owned())],
-                json!({ "error": { "message": "slow down" } }).to_string(),
-            )
+    let server = serve(|r| {
+        if r.number == 0 {
+            Reply::json(429, json!({ "error": { "message": "slow down" } }))
+                .header("Retry-After", "1")
         } else {
             embeddings(r, 3)
         }
@@ -281,13 +179,7 @@ fn rate_limited_then_ok_honours_retry_after() {
 
 #[test]
 fn retries_are_bounded_and_their_waits_capped() {
-    let server = serve(|_, _| {
-        Answer::Json(
-            429,
-            vec![("Retry-After", "3600".to_owned())],
-            "{}".to_owned(),
-        )
-    });
+    let server = serve(|_| Reply::json(429, "{}").header("Retry-After", "3600"));
     let mut c = config(&server);
     c.dimension = Some(3);
     c.max_retries = 2;
@@ -306,7 +198,7 @@ fn retries_are_bounded_and_their_waits_capped() {
 
 #[test]
 fn a_wrong_dimension_is_refused() {
-    let server = serve(|_, r| embeddings(r, 3));
+    let server = serve(|r| embeddings(r, 3));
     let mut c = config(&server);
     c.dimension = Some(4);
     let embedder = RemoteEmbedder::new(c).unwrap();
@@ -321,8 +213,8 @@ fn a_wrong_dimension_is_refused() {
 
 #[test]
 fn malformed_answers_are_clear_errors() {
-    let server = serve(|n, r| match n {
-        0 => Answer::Json(200, Vec::new(), "{not json".to_owned()),
+    let server = serve(|r| match r.number {
+        0 => Reply::json(200, "{not json"),
         1 => ok_json(json!({ "data": "nope" })),
         2 => ok_json(json!({ "data": [] })),
         _ => embeddings(r, 3),
@@ -344,7 +236,7 @@ fn malformed_answers_are_clear_errors() {
 
 #[test]
 fn a_server_that_never_answers_times_out() {
-    let server = serve(|_, _| Answer::Hang);
+    let server = serve(|_| Reply::Hang);
     let mut c = config(&server);
     c.timeout = Duration::from_millis(500);
     let started = Instant::now();
@@ -359,16 +251,14 @@ fn a_server_that_never_answers_times_out() {
 
 #[test]
 fn an_unreachable_service_says_so() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    let base = http::closed_port_base();
     let e = remote_err(RemoteEmbedder::new(RemoteConfig::new(base, "m")));
     assert!(e.to_string().contains("could not be reached"), "{e}");
 }
 
 #[test]
 fn the_key_never_shows_in_debug_output() {
-    let server = serve(|_, r| embeddings(r, 3));
+    let server = serve(|r| embeddings(r, 3));
     let c = config(&server);
     assert!(!format!("{c:?}").contains(KEY));
     assert!(format!("{c:?}").contains("[redacted]"));
@@ -412,13 +302,7 @@ fn settings_from_environment_variables() {
 
 #[test]
 fn fallback_uses_the_local_embedder_when_the_remote_one_fails() {
-    let server = serve(|_, _| {
-        Answer::Json(
-            401,
-            Vec::new(),
-            json!({ "error": format!("bad key {KEY}") }).to_string(),
-        )
-    });
+    let server = serve(|_| Reply::json(401, json!({ "error": format!("bad key {KEY}") })));
     let fallback =
         FallbackEmbedder::choose(RemoteEmbedder::new(config(&server)), || Ok(Stub)).unwrap();
     assert!(!fallback.using_remote());
@@ -436,15 +320,11 @@ fn fallback_uses_the_local_embedder_when_the_remote_one_fails() {
 #[test]
 fn fallback_decides_once_and_never_mixes_models() {
     // Healthy for the probe, failing afterwards.
-    let server = serve(|n, r| {
-        if n == 0 {
+    let server = serve(|r| {
+        if r.number == 0 {
             embeddings(r, 3)
         } else {
-            Answer::Json(
-                500,
-                Vec::new(),
-                json!({ "error": { "message": "down" } }).to_string(),
-            )
+            Reply::json(500, json!({ "error": { "message": "down" } }))
         }
     });
     let mut c = config(&server);

@@ -4,16 +4,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use medatlas::catalogue::Catalogue;
 use medatlas::catalogue::facets::{FacetKind, Selection};
 use medatlas::embed::{CachedEmbedder, EmbedError, Embedder, MiniLm, cosine};
 use medatlas::search::{FusionParams, Mode, Query, SearchEngine, eval};
 use medatlas::store::{Location, SearchReads, Store};
 
-fn catalogue() -> &'static Catalogue {
-    static C: OnceLock<Catalogue> = OnceLock::new();
-    C.get_or_init(|| Catalogue::bundled().expect("catalogue"))
-}
+use crate::util::{catalogue, data, temp_dir};
 
 fn minilm() -> Arc<dyn Embedder> {
     static M: OnceLock<Arc<dyn Embedder>> = OnceLock::new();
@@ -21,7 +17,7 @@ fn minilm() -> Arc<dyn Embedder> {
         .clone()
 }
 
-/// One engine per test binary, indexed once (embedding the catalogue is the slow part).
+/// One engine for the search tests, indexed once (embedding the catalogue is the slow part).
 fn engine() -> MutexGuard<'static, SearchEngine> {
     static E: OnceLock<Mutex<SearchEngine>> = OnceLock::new();
     E.get_or_init(|| {
@@ -56,7 +52,7 @@ fn q(text: &str) -> Query {
 
 #[test]
 fn embeddings_match_the_python_reference() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/minilm-reference.json");
+    let path = data("minilm-reference.json");
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let texts = reference["texts"].as_array().unwrap();
@@ -83,10 +79,7 @@ fn embeddings_match_the_python_reference() {
 #[test]
 fn default_mode_meets_the_quality_bar_and_beats_both_halves() {
     let engine = engine();
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.tsv"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(data("dev-queries.tsv")).unwrap();
     let judged = eval::parse_judged(&text).unwrap();
     let hybrid = eval::evaluate(&engine, &judged, Mode::Hybrid).unwrap();
     let keyword = eval::evaluate(&engine, &judged, Mode::Keyword).unwrap();
@@ -333,7 +326,7 @@ impl Embedder for HashEmbedder {
 
 #[test]
 fn store_reindexes_only_what_changed_and_everything_for_a_new_model() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("store.sqlite3");
     let c = catalogue();
     let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder);
@@ -408,7 +401,7 @@ fn fresh_engine_at(path: &Path) -> (SearchEngine, Vec<String>) {
 
 #[test]
 fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("store.sqlite3");
 
     // Garbage.
@@ -464,7 +457,7 @@ fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
 
 #[test]
 fn two_engines_share_one_store_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("store.sqlite3");
     let threads: Vec<_> = (0..2)
         .map(|_| {
@@ -533,7 +526,7 @@ fn per_phrase_keyword_scores_add_up_to_fts5_bm25_of_the_or_query() {
 #[test]
 fn a_store_file_searches_on_two_connections_with_the_same_results_as_memory() {
     let c = catalogue();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let location = Location::File(dir.path().join("store.sqlite3"));
     let store = Store::open(&location, minilm().id(), minilm().dimension()).unwrap();
     let mut on_file = SearchEngine::new(&c.entries, &c.vocabulary, store, Some(minilm())).unwrap();
@@ -548,10 +541,7 @@ fn a_store_file_searches_on_two_connections_with_the_same_results_as_memory() {
     in_memory.index_embeddings(|_, _| {}).unwrap();
     assert!(in_memory.store().reader().is_none());
 
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev-queries.tsv"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(data("dev-queries.tsv")).unwrap();
     let mut texts: Vec<String> = eval::parse_judged(&text)
         .unwrap()
         .into_iter()
@@ -660,7 +650,7 @@ fn split_work_on_a_store_file_finds_what_one_connection_finds() {
         engine.index_embeddings(|_, _| {}).unwrap();
         engine
     };
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let mut on_file = engine_at(Location::File(dir.path().join("store.sqlite3")));
     let mut in_memory = engine_at(Location::Memory);
     let split = FusionParams {

@@ -16,6 +16,11 @@ use medatlas::store::Location;
 use super::app::{App, Deps, STATE_KEY};
 use super::state::{Command, State};
 
+/// The HTTP test server of the integration tests: one implementation for both crates.
+#[path = "../../tests/util/http.rs"]
+#[allow(dead_code)] // these tests need only part of it
+mod http;
+
 type Opened = Rc<RefCell<Vec<String>>>;
 
 fn deps(extra_dirs: Vec<PathBuf>, opened: &Opened) -> Deps {
@@ -312,26 +317,9 @@ fn a_broken_user_catalogue_file_shows_a_notice_and_the_app_still_works() {
     );
 }
 
-/// A tiny HTTP server on 127.0.0.1 answering 200 to everything, for a bounded number of requests.
-fn local_server(requests: usize) -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 2048];
-            let _ = stream.read(&mut buf);
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    });
-    port
-}
-
 #[test]
 fn check_links_runs_in_the_background_and_shows_badges() {
-    let port = local_server(16);
+    let server = http::serve(|_| http::Reply::empty(200));
     let dir = tempfile::tempdir().unwrap();
     let template = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -340,7 +328,7 @@ fn check_links_runs_in_the_background_and_shows_badges() {
     .unwrap();
     std::fs::write(
         dir.path().join("example-brain-mri.toml"),
-        template.replace("https://example.org/", &format!("http://127.0.0.1:{port}/")),
+        template.replace("https://example.org/", &server.url("/")),
     )
     .unwrap();
     let opened = Opened::default();
@@ -357,7 +345,7 @@ fn check_links_runs_in_the_background_and_shows_badges() {
         std::thread::sleep(std::time::Duration::from_millis(20));
         harness.run();
     }
-    let homepage = format!("http://127.0.0.1:{port}/ebmc/");
+    let homepage = server.url("/ebmc/");
     let result = harness
         .state()
         .link_results
