@@ -524,3 +524,36 @@ fn search_and_eval_from_the_command_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_corrupt_store_is_reported_once_and_rebuilt() {
+    let dir = temp_dir();
+    let store = dir.path().join("store.sqlite3");
+    std::fs::write(&store, b"this is not a SQLite database, and never was").unwrap();
+    let out = medatlas(&[
+        "--store",
+        store.to_str().unwrap(),
+        "search",
+        "brain",
+        "--mode",
+        "keyword",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("was unusable").count(), 1, "{err}");
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|f| {
+            f.file_name()
+                .to_string_lossy()
+                .starts_with("store.sqlite3.unusable-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "the unusable file is kept aside");
+    assert_eq!(
+        std::fs::read(aside[0].path()).unwrap(),
+        b"this is not a SQLite database, and never was"
+    );
+}
