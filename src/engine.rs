@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::catalogue::{Catalogue, CatalogueError, LoadOptions};
+use crate::embed::remote::{FallbackEmbedder, RemoteConfig, RemoteEmbedder};
 use crate::embed::{self, CachedEmbedder, EmbedError, Embedder, MiniLm};
 use crate::search::{SearchEngine, SearchError, embed_pending};
 use crate::store::{Location, Store, StoreError};
@@ -47,12 +48,15 @@ impl Sources {
 }
 
 /// Which embedder semantic search uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmbedderChoice {
     /// None: keyword search only (no model is loaded).
     None,
     /// The embedded MiniLM model.
     MiniLm,
+    /// An OpenAI-compatible embeddings service; the embedded model stands in for the whole session
+    /// when the service cannot be used when the session starts (see `FallbackEmbedder`).
+    Remote(RemoteConfig),
 }
 
 /// An embedder as an engine uses it: documents are embedded in batches by the model itself, and
@@ -61,6 +65,24 @@ pub enum EmbedderChoice {
 pub struct Embedders {
     pub documents: Arc<dyn Embedder>,
     pub queries: Arc<dyn Embedder>,
+    /// Why the chosen embedder is not the one in use (a remote service that failed), to be said
+    /// plainly to the user.
+    pub fallback: Option<String>,
+}
+
+impl Embedders {
+    fn of(model: Arc<dyn Embedder>, fallback: Option<String>) -> Embedders {
+        Embedders {
+            queries: Arc::new(CachedEmbedder::new(model.clone(), QUERY_CACHE)),
+            documents: model,
+            fallback,
+        }
+    }
+
+    /// The model whose vectors the engine searches (e.g. `remote:text-embedding-3-small@host`).
+    pub fn model(&self) -> &str {
+        self.documents.id()
+    }
 }
 
 /// An engine, and what went wrong on the way that did not stop it.
@@ -81,41 +103,63 @@ pub enum EngineError {
 }
 
 /// Opens the store and indexes what changed in the catalogue, without an embedder: keyword search
-/// works at once, semantic search once vectors and an embedder are given to the engine.
+/// works at once, semantic search once vectors and an embedder are given to the engine. The store's
+/// vector index is laid out for the embedded model (whose vectors it keeps).
 pub fn open(catalogue: &Catalogue, location: &Location) -> Result<Built, EngineError> {
-    let mut store = Store::open(location, embed::MINILM_ID, embed::MINILM_DIM)?;
+    open_for(catalogue, location, embed::MINILM_ID, embed::MINILM_DIM)
+}
+
+/// `open`, with the vector index laid out for `model`'s vectors of `dimension` values. The vectors
+/// of each model are cached apart, so switching models never mixes them nor re-embeds what was
+/// embedded before.
+fn open_for(
+    catalogue: &Catalogue,
+    location: &Location,
+    model: &str,
+    dimension: usize,
+) -> Result<Built, EngineError> {
+    let mut store = Store::open(location, model, dimension)?;
     let warnings = std::mem::take(&mut store.warnings);
     let engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)?;
     Ok(Built { engine, warnings })
 }
 
-/// Loads the chosen embedder (`None` for keyword search only).
-pub fn load_embedder(choice: EmbedderChoice) -> Result<Option<Embedders>, EmbedError> {
+/// Loads the chosen embedder (`None` for keyword search only). A remote service is probed once,
+/// here; if it cannot be used, the embedded model is loaded instead and `Embedders::fallback` says
+/// why (nothing is logged: the front end reports it).
+pub fn load_embedder(choice: &EmbedderChoice) -> Result<Option<Embedders>, EmbedError> {
     match choice {
         EmbedderChoice::None => Ok(None),
-        EmbedderChoice::MiniLm => {
-            let model: Arc<dyn Embedder> = Arc::new(MiniLm::load()?);
-            Ok(Some(Embedders {
-                queries: Arc::new(CachedEmbedder::new(model.clone(), QUERY_CACHE)),
-                documents: model,
-            }))
+        EmbedderChoice::MiniLm => Ok(Some(Embedders::of(Arc::new(MiniLm::load()?), None))),
+        EmbedderChoice::Remote(config) => {
+            let chosen =
+                FallbackEmbedder::choose(RemoteEmbedder::new(config.clone()), MiniLm::load)?;
+            let fallback = chosen.warning().map(str::to_owned);
+            Ok(Some(Embedders::of(Arc::new(chosen), fallback)))
         }
     }
 }
 
-/// The whole recipe, for a front end that can wait: opens the engine, loads the embedder and
-/// computes the vectors the store lacks, calling `progress(done, total)` first with `done` 0 and
-/// then after each batch (not at all when nothing is missing).
+/// The whole recipe, for a front end that can wait: loads the embedder, opens the engine with the
+/// vector index of the embedder's model, and computes the vectors the store lacks, calling
+/// `progress(done, total)` first with `done` 0 and then after each batch (not at all when nothing
+/// is missing). A fallback from a remote service to the embedded model is among the warnings.
 pub fn build(
     catalogue: &Catalogue,
     location: &Location,
-    choice: EmbedderChoice,
+    choice: &EmbedderChoice,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Built, EngineError> {
-    let mut built = open(catalogue, location)?;
     let Some(embedders) = load_embedder(choice)? else {
-        return Ok(built);
+        return open(catalogue, location);
     };
+    let mut built = open_for(
+        catalogue,
+        location,
+        embedders.documents.id(),
+        embedders.documents.dimension(),
+    )?;
+    built.warnings.extend(embedders.fallback.clone());
     let pending = built.engine.pending_embeddings()?;
     if !pending.is_empty() {
         progress(0, pending.len());

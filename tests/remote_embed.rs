@@ -348,3 +348,148 @@ fn fallback_decides_once_and_never_mixes_models() {
     assert_eq!(fallback.id(), "remote:test-model@127.0.0.1");
     assert!(!local_built.load(Ordering::SeqCst));
 }
+
+/// Each word of each input adds to one of 16 numbers (by a hash of the word), so texts that share
+/// words get close vectors: a tiny but real embedding model for end-to-end searches.
+fn word_hash_embeddings(request: &Request) -> Reply {
+    let body = request.json();
+    let data: Vec<Value> = body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut v = vec![0.01f32; 16];
+            for word in text.as_str().unwrap_or("").split_whitespace() {
+                let h = word
+                    .to_lowercase()
+                    .bytes()
+                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+                v[(h % 16) as usize] += 1.0;
+            }
+            json!({ "object": "embedding", "index": i, "embedding": v })
+        })
+        .collect();
+    ok_json(json!({ "object": "list", "data": data, "model": body["model"] }))
+}
+
+/// `medatlas --store <dir>/store.sqlite3 search QUERY --embedder remote --json` with the service at
+/// `base` (and `extra` environment variables).
+fn search_remote(
+    home: &std::path::Path,
+    base: &str,
+    extra: &[(&str, &str)],
+) -> std::process::Output {
+    let store = home.join("store.sqlite3");
+    let mut command = crate::util::medatlas_command(home);
+    command
+        .args(["--store", store.to_str().unwrap()])
+        .args(["search", "brain MRI", "--embedder", "remote", "--json"])
+        .env("MEDATLAS_EMBED_URL", base)
+        .env("MEDATLAS_EMBED_MODEL", "test-model")
+        .env("MEDATLAS_EMBED_API_KEY", KEY);
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_command_line_searches_with_a_remote_embedder_and_names_it() {
+    let server = serve(word_hash_embeddings);
+    let home = crate::util::temp_dir();
+    let out = search_remote(home.path(), server.base(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["model"], "remote:test-model@127.0.0.1");
+    assert_eq!(doc["semantic_ready"], true);
+    assert!(!doc["results"].as_array().unwrap().is_empty());
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let requests = server.requests();
+    assert!(
+        requests.len() >= 2,
+        "the catalogue and the query were embedded"
+    );
+    for r in &requests {
+        assert_eq!(r.header("authorization"), Some(&*format!("Bearer {KEY}")));
+    }
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+
+    let inputs = |r: &Request| r.json()["input"].as_array().map_or(0, Vec::len);
+    assert!(
+        requests.iter().any(|r| inputs(r) > 1),
+        "the catalogue in batches"
+    );
+
+    // A second run reuses the remote vectors: the service only sees one-text requests (its probe
+    // and the query), no catalogue batch.
+    let before = server.requests().len();
+    let out = search_remote(home.path(), server.base(), &[]);
+    assert!(out.status.success());
+    let again = &server.requests()[before..];
+    assert!(!again.is_empty() && again.iter().all(|r| inputs(r) == 1));
+}
+
+#[test]
+fn the_command_line_falls_back_to_the_embedded_model_and_says_so_once() {
+    let server = serve(|_| {
+        Reply::json(
+            401,
+            json!({ "error": { "message": format!("Incorrect API key provided: {KEY}") } }),
+        )
+    });
+    let home = crate::util::temp_dir();
+    let out = search_remote(home.path(), server.base(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["model"], medatlas::embed::MINILM_ID);
+    assert_eq!(
+        stderr.matches("the remote embedder cannot be used").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("for this session"), "{stderr}");
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY), "{stderr}");
+}
+
+#[test]
+fn the_command_line_needs_the_service_settings_for_a_remote_embedder() {
+    let home = crate::util::temp_dir();
+    let out = crate::util::medatlas_command(home.path())
+        .args([
+            "--store",
+            ":memory:",
+            "search",
+            "brain",
+            "--embedder",
+            "remote",
+        ])
+        .env_remove("MEDATLAS_EMBED_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("MEDATLAS_EMBED_URL"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_may_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = crate::util::temp_dir();
+    let file = dir.path().join("key");
+    std::fs::write(&file, format!("{KEY}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = ApiKey::from_file(&file).unwrap_err().to_string();
+    assert!(err.contains("chmod 600") && !err.contains(KEY), "{err}");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        format!("{:?}", ApiKey::from_file(&file).unwrap()),
+        "[redacted]"
+    );
+    assert_eq!(ApiKey::from_file(&file).unwrap(), ApiKey::new(KEY));
+}

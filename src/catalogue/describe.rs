@@ -91,15 +91,18 @@ pub fn characteristics(e: &Entry, vocab: &Vocabulary) -> Vec<Characteristic> {
                 .unwrap_or_default(),
             "acknowledgement",
         ),
+        // The figures with their units; the free-text note apart, labelled as a note (it may
+        // describe something else than the data, such as a consortium's members).
         (
             "Size",
+            e.size.as_ref().map(|s| s.summary()).unwrap_or_default(),
+            "size",
+        ),
+        (
+            "Size note",
             e.size
                 .as_ref()
-                .map(|s| match (&s.note, s.summary()) {
-                    (Some(note), sum) if sum.is_empty() => note.clone(),
-                    (Some(note), sum) => format!("{sum} ({note})"),
-                    (None, sum) => sum,
-                })
+                .and_then(|s| s.note.clone())
                 .unwrap_or_default(),
             "size",
         ),

@@ -145,7 +145,45 @@ pub struct Size {
     pub note: Option<String>,
 }
 
+/// The unit of a dataset's headline size, in the order sizes are compared: datasets counted in
+/// subjects first, then cases, images, studies, series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeUnit {
+    Subjects,
+    Cases,
+    Images,
+    Studies,
+    Series,
+}
+
+impl SizeUnit {
+    pub fn plural(self) -> &'static str {
+        match self {
+            SizeUnit::Subjects => "subjects",
+            SizeUnit::Cases => "cases",
+            SizeUnit::Images => "images",
+            SizeUnit::Studies => "studies",
+            SizeUnit::Series => "series",
+        }
+    }
+}
+
 impl Size {
+    /// The one figure that stands for the dataset's size, so that sizes can be compared: subjects,
+    /// else cases, else images, else studies, else series.
+    pub fn headline(&self) -> Option<(u64, SizeUnit)> {
+        [
+            (self.subjects, SizeUnit::Subjects),
+            (self.cases, SizeUnit::Cases),
+            (self.images, SizeUnit::Images),
+            (self.studies, SizeUnit::Studies),
+            (self.series, SizeUnit::Series),
+        ]
+        .into_iter()
+        .find_map(|(n, unit)| n.map(|n| (n, unit)))
+    }
+
     /// A compact human summary such as "1,566 subjects · 10,239 images", empty when no count is known.
     pub fn summary(&self) -> String {
         let counts = [
@@ -164,6 +202,11 @@ impl Size {
         }
         parts.join(" · ")
     }
+}
+
+/// Two spellings of one address: equal but for a trailing slash.
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 /// Formats 10239 as "10,239".
@@ -267,6 +310,18 @@ pub struct Seed {
 }
 
 impl Entry {
+    /// The link that records the homepage's own kind, status and note, if the entry lists one.
+    pub fn homepage_link(&self) -> Option<&Link> {
+        self.links.iter().find(|l| same_url(&l.url, &self.homepage))
+    }
+
+    /// The links other than the homepage (which is shown once, on its own).
+    pub fn other_links(&self) -> impl Iterator<Item = &Link> {
+        self.links
+            .iter()
+            .filter(|l| !same_url(&l.url, &self.homepage))
+    }
+
     /// Whether the named top-level field is marked as not verified.
     pub fn is_unverified(&self, field: &str) -> bool {
         self.unverified.iter().any(|f| f == field)

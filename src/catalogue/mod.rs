@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 pub use diagnostic::Diagnostic;
-pub use entry::{Citation, Entry, Link, Origin};
+pub use entry::{Citation, Entry, Link, Origin, Size, SizeUnit};
 pub use vocabulary::{Term, VocabName, Vocabulary};
 
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/catalogue");

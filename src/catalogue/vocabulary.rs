@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Term {
     pub label: String,
+    /// A short form for narrow places (table columns), where the label is too long and the value
+    /// has no standard code to show instead: "LM" for light microscopy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short: Option<String>,
     #[serde(default)]
     pub synonyms: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +150,19 @@ impl Vocabulary {
     /// The label of `key` in vocabulary `name`, or the key itself when unknown.
     pub fn label<'a>(&'a self, name: VocabName, key: &'a str) -> &'a str {
         self.terms(name).get(key).map_or(key, |t| t.label.as_str())
+    }
+
+    /// The short form of a value for narrow places: its `short` form, else its DICOM-style code
+    /// when it has one (modalities: "MR"), else its label.
+    pub fn short_label<'a>(&'a self, name: VocabName, key: &'a str) -> &'a str {
+        match self.terms(name).get(key) {
+            Some(Term {
+                short: Some(short), ..
+            }) => short,
+            Some(Term { code: Some(_), .. }) if name == VocabName::Modalities => key,
+            Some(term) => &term.label,
+            None => key,
+        }
     }
 
     /// The key whose synonym (or label, case-insensitively) is `text`, if any: "MRI" → "MR".

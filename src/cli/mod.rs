@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use medatlas::catalogue::facets::{self, FacetKind};
 use medatlas::catalogue::{Catalogue, CatalogueError, Entry, VocabName};
-use medatlas::engine::Sources;
+use medatlas::engine::{EmbedderChoice, Sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +104,8 @@ pub enum Command {
         limit: usize,
         #[arg(long, value_enum, default_value = "hybrid")]
         mode: SearchMode,
+        #[command(flatten)]
+        embedder: EmbedderArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -115,6 +117,8 @@ pub enum Command {
         /// Evaluate one mode (default: all three).
         #[arg(long, value_enum)]
         mode: Option<SearchMode>,
+        #[command(flatten)]
+        embedder: EmbedderArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -143,6 +147,23 @@ pub enum Command {
         #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout_secs: u64,
     },
+}
+
+/// Which embedder semantic search uses.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct EmbedderArgs {
+    /// `minilm`: the embedded model. `remote`: an OpenAI-compatible service set by
+    /// MEDATLAS_EMBED_URL and MEDATLAS_EMBED_MODEL (key: MEDATLAS_EMBED_API_KEY or a private file
+    /// named by MEDATLAS_EMBED_API_KEY_FILE; MEDATLAS_EMBED_DIM optional); if the service cannot be
+    /// used, the embedded model stands in and a warning says why.
+    #[arg(long = "embedder", value_enum, default_value = "minilm")]
+    pub kind: EmbedderKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmbedderKind {
+    Minilm,
+    Remote,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -206,6 +227,7 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             filters,
             limit,
             mode,
+            embedder,
             json,
         } => {
             let query = medatlas::search::Query {
@@ -215,16 +237,21 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 limit: Some(limit),
                 prefix_last: false,
             };
-            let semantic = query.mode != medatlas::search::Mode::Keyword;
-            let engine = search::engine(&catalogue, global, semantic)?;
+            let choice = if query.mode == medatlas::search::Mode::Keyword {
+                EmbedderChoice::None
+            } else {
+                search::embedder_choice(&embedder)?
+            };
+            let engine = search::engine(&catalogue, global, &choice)?;
             search::search(&mut out, &engine, &query, json)?;
         }
         Command::Eval {
             queries,
             mode,
+            embedder,
             json,
         } => {
-            let engine = search::engine(&catalogue, global, true)?;
+            let engine = search::engine(&catalogue, global, &search::embedder_choice(&embedder)?)?;
             search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
         }
         Command::CheckLinks {
@@ -389,8 +416,19 @@ fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> a
     }
     writeln!(out)?;
     writeln!(out, "Links:")?;
-    writeln!(out, "  homepage: {}{}", e.homepage, flag("homepage"))?;
-    for link in &e.links {
+    let homepage_status = e
+        .homepage_link()
+        .and_then(|l| l.status.as_deref())
+        .filter(|s| *s != "current")
+        .map(|s| format!(" [{}]", v.label(VocabName::LinkStatuses, s)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  homepage: {}{homepage_status}{}",
+        e.homepage,
+        flag("homepage")
+    )?;
+    for link in e.other_links() {
         let status = link
             .status
             .as_deref()

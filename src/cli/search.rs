@@ -5,25 +5,35 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use medatlas::catalogue::Catalogue;
+use medatlas::embed::remote::{ENV_MODEL, ENV_URL, RemoteConfig};
 use medatlas::engine::EmbedderChoice;
 use medatlas::search::eval;
 use medatlas::search::{Mode, Query, SearchEngine};
 
-use super::GlobalArgs;
+use super::{EmbedderArgs, EmbedderKind, GlobalArgs};
 
-/// The search engine for a command: with `semantic`, the embedded model and every vector (the
-/// first run embeds the catalogue, reporting on stderr); keyword-only commands skip both. Store
-/// warnings are printed here, once.
+/// The embedder the `--embedder` option names, with a remote service's settings read from the
+/// environment.
+pub fn embedder_choice(args: &EmbedderArgs) -> anyhow::Result<EmbedderChoice> {
+    Ok(match args.kind {
+        EmbedderKind::Minilm => EmbedderChoice::MiniLm,
+        EmbedderKind::Remote => match RemoteConfig::from_env()? {
+            Some(config) => EmbedderChoice::Remote(config),
+            None => anyhow::bail!(
+                "--embedder remote needs {ENV_URL} (the service's address) and {ENV_MODEL}"
+            ),
+        },
+    })
+}
+
+/// The search engine for a command, with every vector of the chosen embedder (the first run
+/// embeds the catalogue, reporting on stderr); keyword-only commands load no model. Warnings (a
+/// store rebuilt, a remote service replaced by the embedded model) are printed here, once.
 pub fn engine(
     catalogue: &Catalogue,
     global: &GlobalArgs,
-    semantic: bool,
+    choice: &EmbedderChoice,
 ) -> anyhow::Result<SearchEngine> {
-    let choice = if semantic {
-        EmbedderChoice::MiniLm
-    } else {
-        EmbedderChoice::None
-    };
     let built = medatlas::engine::build(
         catalogue,
         &global.sources().store_location(),

@@ -10,7 +10,8 @@
 //!
 //! Settings come from [`RemoteConfig`] or the environment: `MEDATLAS_EMBED_URL` (the service's
 //! base address, e.g. `http://localhost:8080`; `/v1/embeddings` is appended), `MEDATLAS_EMBED_MODEL`,
-//! `MEDATLAS_EMBED_API_KEY` (optional) and `MEDATLAS_EMBED_DIM` (optional: without it one short
+//! `MEDATLAS_EMBED_API_KEY` or `MEDATLAS_EMBED_API_KEY_FILE` (optional; a key file must be private
+//! to its owner) and `MEDATLAS_EMBED_DIM` (optional: without it one short
 //! request at start-up learns the dimension).
 
 use std::fmt;
@@ -29,6 +30,9 @@ pub const ENV_URL: &str = "MEDATLAS_EMBED_URL";
 pub const ENV_MODEL: &str = "MEDATLAS_EMBED_MODEL";
 pub const ENV_API_KEY: &str = "MEDATLAS_EMBED_API_KEY";
 pub const ENV_DIM: &str = "MEDATLAS_EMBED_DIM";
+/// A file holding the key (read when `MEDATLAS_EMBED_API_KEY` is not set); refused when other users
+/// may read it.
+pub const ENV_API_KEY_FILE: &str = "MEDATLAS_EMBED_API_KEY_FILE";
 
 /// The largest answer read from the service (a batch of 64 vectors of 3,072 numbers is ~4 MiB).
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
@@ -96,6 +100,33 @@ impl ApiKey {
     fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Reads a key from a file the user named: its first line, trimmed. A file that other users
+    /// may read (or write) is refused, so that a key is never taken from a place that exposes it.
+    pub fn from_file(path: &std::path::Path) -> Result<ApiKey, RemoteError> {
+        let bad =
+            |why: String| RemoteError::Config(format!("API key file {}: {why}", path.display()));
+        let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(bad(format!(
+                    "other users may read it (mode {mode:03o}); make it private with chmod 600"
+                )));
+            }
+        }
+        if !meta.is_file() {
+            return Err(bad("not a file".to_owned()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let key = text.lines().next().unwrap_or("").trim();
+        if key.is_empty() {
+            return Err(bad("it is empty".to_owned()));
+        }
+        Ok(ApiKey::new(key))
+    }
 }
 
 impl fmt::Debug for ApiKey {
@@ -162,7 +193,11 @@ impl RemoteConfig {
             RemoteError::Config(format!("{ENV_URL} is set but {ENV_MODEL} is not"))
         })?;
         let mut config = RemoteConfig::new(url, model);
-        config.api_key = get(ENV_API_KEY).map(ApiKey::new);
+        config.api_key = match (get(ENV_API_KEY), get(ENV_API_KEY_FILE)) {
+            (Some(key), _) => Some(ApiKey::new(key)),
+            (None, Some(file)) => Some(ApiKey::from_file(std::path::Path::new(&file))?),
+            (None, None) => None,
+        };
         if let Some(dim) = get(ENV_DIM) {
             config.dimension =
                 Some(dim.parse().ok().filter(|&d: &usize| d > 0).ok_or_else(|| {
@@ -515,8 +550,7 @@ impl Embedder for RemoteEmbedder {
 ///
 /// Vectors of different models must never be mixed in one index, and the store is opened for one
 /// model id and dimension. So the choice is made once, when this is built: the remote embedder is
-/// probed with one short text, and if that (or setting it up) fails, a warning is logged and the
-/// local embedder answers for as long as this value lives. There is no switching afterwards: if
+/// probed with one short text, and if that (or setting it up) fails, the local embedder answers for as long as this value lives. There is no switching afterwards: if
 /// the chosen remote service fails later, the error is returned like any embedding error (an index
 /// run stops and keeps the vectors it cached) rather than quietly filling the index with another
 /// model's vectors. `id()` and `dimension()` are those of the embedder that was chosen, so open
@@ -539,8 +573,9 @@ impl fmt::Debug for FallbackEmbedder {
 }
 
 impl FallbackEmbedder {
-    /// Probes `remote` and keeps it if it answers with vectors of its dimension; otherwise logs a
-    /// warning and builds the local embedder with `local` (only then).
+    /// Probes `remote` and keeps it if it answers with vectors of its dimension; otherwise builds
+    /// the local embedder with `local` (only then), keeping the reason as `warning` for the caller
+    /// to report.
     pub fn choose<R, L>(
         remote: Result<R, RemoteError>,
         local: impl FnOnce() -> Result<L, EmbedError>,
@@ -569,10 +604,9 @@ impl FallbackEmbedder {
         };
         let local = local()?;
         let warning = format!(
-            "the remote embedder cannot be used ({failure}); using {} for this run",
+            "the remote embedder cannot be used ({failure}); using {} for this session",
             local.id()
         );
-        tracing::warn!("{warning}");
         Ok(FallbackEmbedder {
             chosen: Box::new(local),
             remote: false,

@@ -156,6 +156,9 @@ pub struct SearchResults {
     pub notes: Vec<String>,
     /// False while the catalogue's vectors are still being computed (semantic part skipped).
     pub semantic_ready: bool,
+    /// The embedding model of the engine (`None` for keyword search only), e.g.
+    /// `sentence-transformers/all-MiniLM-L6-v2@f16` or `remote:<model>@<host>`.
+    pub model: Option<String>,
 }
 
 fn facets_as_map<S: serde::Serializer>(facets: &[FacetCounts], s: S) -> Result<S::Ok, S::Error> {
@@ -333,6 +336,7 @@ impl SearchEngine {
             facets,
             notes,
             semantic_ready,
+            model: self.embedder.as_ref().map(|e| e.id().to_owned()),
         })
     }
 

@@ -1,4 +1,5 @@
-//! The app: state, background work (model loading, indexing, query vectors) and command handling.
+//! The app: state, background work (search sessions, query vectors, link checks) and command
+//! handling.
 //! Drawing lives in the panel modules; this file decides what happens.
 
 use std::collections::HashMap;
@@ -10,10 +11,11 @@ use eframe::egui;
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::cite::Citer;
 use medatlas::embed::Embedder;
-use medatlas::engine::{self, EmbedderChoice};
+use medatlas::embed::remote::RemoteEmbedder;
+use medatlas::engine::{self, Built, EmbedderChoice};
 use medatlas::links::{self, CheckOptions, CheckReport, LinkResult};
-use medatlas::search::{Plan, Query, SearchEngine, SearchResults, embed_pending};
-use medatlas::store::{Location, PendingEmbedding};
+use medatlas::search::{Plan, Query, SearchEngine, SearchResults};
+use medatlas::store::Location;
 use poll_promise::Promise;
 
 use super::state::{Command, SortColumn, State, Theme};
@@ -46,8 +48,6 @@ impl Deps {
 /// (query text, mode, filters as JSON).
 type PlanKey = (String, medatlas::search::Mode, String);
 
-type IndexResult = Result<(Arc<dyn Embedder>, Vec<(PendingEmbedding, Vec<f32>)>), String>;
-
 /// A link check running in the background.
 pub struct LinkCheck {
     promise: Promise<Result<CheckReport, String>>,
@@ -56,10 +56,13 @@ pub struct LinkCheck {
     cancel: Arc<AtomicBool>,
 }
 
-struct Indexing {
-    promise: Promise<IndexResult>,
+/// A search session being prepared in the background: the chosen embedder loaded (a remote service
+/// probed, once), the vectors the store lacks computed, the engine built. Until it arrives, the
+/// engine of the previous session (or the keyword-only one opened at start) answers.
+struct Session {
+    promise: Promise<Result<Built, String>>,
     done: Arc<AtomicUsize>,
-    total: usize,
+    total: Arc<AtomicUsize>,
 }
 
 pub struct App {
@@ -68,7 +71,15 @@ pub struct App {
     pub citer: Citer,
     engine: Option<SearchEngine>,
     pub engine_error: Option<String>,
-    indexing: Option<Indexing>,
+    session: Option<Session>,
+    /// Where the store lives (each session opens it for its model).
+    location: Location,
+    /// Why the embedder in use is not the one chosen (a remote service that failed at the start of
+    /// the session), shown in the status bar for the whole session.
+    pub embedder_note: Option<String>,
+    /// A Preferences "Test" of the remote embedder under way, and the last outcome.
+    embedder_test: Option<Promise<Result<String, String>>>,
+    pub embedder_test_result: Option<Result<String, String>>,
     query_vector: Option<(String, Promise<Option<Vec<f32>>>)>,
     vectors: Vec<(String, Vec<f32>)>,
     pub results: Option<SearchResults>,
@@ -126,7 +137,11 @@ impl App {
             citer,
             engine,
             engine_error,
-            indexing: None,
+            session: None,
+            location: deps.store.clone(),
+            embedder_note: None,
+            embedder_test: None,
+            embedder_test_result: None,
             query_vector: None,
             vectors: Vec::new(),
             results: None,
@@ -158,45 +173,117 @@ impl App {
             app.set_status(first.clone());
         }
         if deps.load_model {
-            app.start_indexing(ctx);
+            app.start_session(ctx);
         }
         app.apply_theme(ctx);
         app
     }
 
-    /// Loads the model and embeds what the store lacks, off the UI thread. Keyword search works
-    /// meanwhile; the vectors are stored when they arrive.
-    fn start_indexing(&mut self, ctx: &egui::Context) {
-        let Some(engine) = &self.engine else { return };
-        let pending = engine.pending_embeddings().unwrap_or_default();
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = pending.len();
-        let ctx = ctx.clone();
-        let counter = done.clone();
-        let promise = Promise::spawn_thread("medatlas-indexing", move || {
-            let embedders = engine::load_embedder(EmbedderChoice::MiniLm)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| "no embedder was chosen".to_owned())?;
-            let vectors = embed_pending(embedders.documents.as_ref(), pending, |done, _| {
-                counter.store(done, Ordering::Relaxed);
+    /// Starts a search session with the embedder set in Preferences, off the UI thread: keyword
+    /// search works meanwhile, and the new engine replaces the current one when it is ready.
+    fn start_session(&mut self, ctx: &egui::Context) {
+        let choice = match self.state.embedder.choice() {
+            Ok(choice) => choice,
+            Err(why) => {
+                let note = format!("Remote embedder settings: {why}; using the embedded model");
+                self.set_status(note.clone());
+                self.embedder_note = Some(note);
+                EmbedderChoice::MiniLm
+            }
+        };
+        let (done, total) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (d, t, ctx) = (done.clone(), total.clone(), ctx.clone());
+        let (catalogue, location) = (self.catalogue.clone(), self.location.clone());
+        let promise = Promise::spawn_thread("medatlas-session", move || {
+            let built = engine::build(&catalogue, &location, &choice, |n, of| {
+                d.store(n, Ordering::Relaxed);
+                t.store(of, Ordering::Relaxed);
                 ctx.request_repaint();
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string());
             ctx.request_repaint();
-            Ok((embedders.queries, vectors))
+            built
         });
-        self.indexing = Some(Indexing {
+        self.session = Some(Session {
             promise,
             done,
             total,
         });
     }
 
-    /// (done, total) while the catalogue is being indexed for semantic search.
+    /// Installs a session's engine: query vectors of the previous model are dropped, never mixed.
+    fn finish_session(&mut self, built: Built) {
+        self.engine = Some(built.engine);
+        self.engine_error = None;
+        self.vectors.clear();
+        self.query_vector = None;
+        self.plan = None;
+        self.results_key = None;
+        self.embedder_note = built
+            .warnings
+            .iter()
+            .find(|w| w.contains("remote"))
+            .cloned();
+        for warning in &built.warnings {
+            tracing::warn!("{warning}");
+        }
+        if let Some(first) = built.warnings.first() {
+            self.set_status(first.clone());
+        }
+    }
+
+    /// Embeds one sentence with the remote embedder of Preferences, in the background.
+    fn start_embedder_test(&mut self, ctx: &egui::Context) {
+        let config = match self.state.embedder.choice() {
+            Ok(EmbedderChoice::Remote(config)) => config,
+            Ok(_) => {
+                self.embedder_test_result = Some(Err("choose the remote embedder first".into()));
+                return;
+            }
+            Err(why) => {
+                self.embedder_test_result = Some(Err(why));
+                return;
+            }
+        };
+        let ctx = ctx.clone();
+        self.embedder_test_result = None;
+        self.embedder_test = Some(Promise::spawn_thread("medatlas-embedder-test", move || {
+            let started = Instant::now();
+            let outcome = RemoteEmbedder::new(config)
+                .and_then(|e| {
+                    e.probe()?;
+                    Ok(e)
+                })
+                .map(|e| {
+                    format!(
+                        "{} answered with {} dimensions in {} ms",
+                        e.endpoint(),
+                        e.dimension(),
+                        started.elapsed().as_millis()
+                    )
+                })
+                .map_err(|e| e.to_string());
+            ctx.request_repaint();
+            outcome
+        }));
+    }
+
+    /// (done, total) while a session's vectors are being computed.
     pub fn indexing_progress(&self) -> Option<(usize, usize)> {
-        self.indexing
+        self.session.as_ref().map(|s| {
+            (
+                s.done.load(Ordering::Relaxed),
+                s.total.load(Ordering::Relaxed),
+            )
+        })
+    }
+
+    /// The embedding model of the engine in use, if it has one.
+    pub fn model(&self) -> Option<&str> {
+        self.engine
             .as_ref()
-            .map(|i| (i.done.load(Ordering::Relaxed), i.total))
+            .and_then(|e| e.embedder())
+            .map(|e| e.id())
     }
 
     pub fn semantic_ready(&self) -> bool {
@@ -207,27 +294,20 @@ impl App {
 
     /// Collects finished background work.
     pub fn poll_background(&mut self) {
-        if let Some(indexing) = self.indexing.take() {
-            match indexing.promise.try_take() {
-                Ok(Ok((embedder, vectors))) => {
-                    if let Some(engine) = &mut self.engine {
-                        if let Err(e) = engine.store_embeddings(&vectors) {
-                            tracing::warn!("could not store vectors: {e}");
-                        }
-                        engine.set_embedder(embedder);
-                    }
-                    self.results_key = None;
-                }
+        if let Some(session) = self.session.take() {
+            match session.promise.try_take() {
+                Ok(Ok(built)) => self.finish_session(built),
                 Ok(Err(e)) => {
                     tracing::warn!("semantic search unavailable: {e}");
                     self.set_status(format!("Semantic search unavailable: {e}"));
                 }
-                Err(promise) => {
-                    self.indexing = Some(Indexing {
-                        promise,
-                        ..indexing
-                    })
-                }
+                Err(promise) => self.session = Some(Session { promise, ..session }),
+            }
+        }
+        if let Some(test) = self.embedder_test.take() {
+            match test.try_take() {
+                Ok(outcome) => self.embedder_test_result = Some(outcome),
+                Err(test) => self.embedder_test = Some(test),
             }
         }
         if let Some(check) = self.link_check.take() {
@@ -313,22 +393,26 @@ impl App {
         let mut rows: Vec<String> = results.results.iter().map(|h| h.id.clone()).collect();
         if let Some((column, ascending)) = self.state.sort {
             let c = &self.catalogue;
-            let key = |id: &String| -> (u64, String) {
-                let Some(e) = c.get(id) else {
-                    return (0, String::new());
+            if column == SortColumn::Size {
+                rows.sort_by(|a, b| size_order(c.get(a), c.get(b), ascending));
+            } else {
+                let key = |id: &String| -> (u64, String) {
+                    let Some(e) = c.get(id) else {
+                        return (0, String::new());
+                    };
+                    match column {
+                        SortColumn::Name => (0, e.name.to_lowercase()),
+                        SortColumn::Modalities => (0, e.modalities.join(",")),
+                        SortColumn::BodyParts => (0, e.body_parts.join(",")),
+                        SortColumn::Access => (access_rank(&e.access.level), String::new()),
+                        SortColumn::Tier => (u64::from(e.tier.unwrap_or(9)), e.name.clone()),
+                        SortColumn::Size => (0, String::new()),
+                    }
                 };
-                match column {
-                    SortColumn::Name => (0, e.name.to_lowercase()),
-                    SortColumn::Modalities => (0, e.modalities.join(",")),
-                    SortColumn::BodyParts => (0, e.body_parts.join(",")),
-                    SortColumn::Access => (access_rank(&e.access.level), String::new()),
-                    SortColumn::Tier => (u64::from(e.tier.unwrap_or(9)), e.name.clone()),
-                    SortColumn::Size => (size_key(e), String::new()),
+                rows.sort_by_key(key);
+                if !ascending {
+                    rows.reverse();
                 }
-            };
-            rows.sort_by_key(key);
-            if !ascending {
-                rows.reverse();
             }
         }
         self.rows = rows;
@@ -418,6 +502,12 @@ impl App {
             }
             Command::DismissNotice => self.notice_dismissed = true,
             Command::CheckLinks => self.start_link_check(ctx),
+            Command::ApplyEmbedder => {
+                self.embedder_note = None;
+                self.set_status("Starting a new search session with the chosen embedder…");
+                self.start_session(ctx);
+            }
+            Command::TestEmbedder => self.start_embedder_test(ctx),
             Command::CancelLinkCheck => {
                 if let Some(check) = &self.link_check {
                     check.cancel.store(true, Ordering::Relaxed);
@@ -517,14 +607,19 @@ pub fn access_rank(level: &str) -> u64 {
     }
 }
 
-fn size_key(e: &Entry) -> u64 {
-    e.size.as_ref().map_or(0, |s| {
-        [s.images, s.subjects, s.studies, s.cases, s.series]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(0)
-    })
+/// Sizes compare by unit (subjects, cases, images, studies, series), then by value in the chosen
+/// direction; entries without a figure come last either way.
+fn size_order(a: Option<&Entry>, b: Option<&Entry>, ascending: bool) -> std::cmp::Ordering {
+    let headline = |e: Option<&Entry>| e.and_then(|e| e.size.as_ref()).and_then(|s| s.headline());
+    match (headline(a), headline(b)) {
+        (Some((x, ux)), Some((y, uy))) => {
+            let by_value = if ascending { x.cmp(&y) } else { y.cmp(&x) };
+            ux.cmp(&uy).then(by_value)
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
 }
 
 impl eframe::App for App {

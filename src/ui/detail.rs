@@ -122,11 +122,14 @@ fn characteristics_ui(e: &Entry, vocab: &medatlas::catalogue::Vocabulary, ui: &m
     }
 }
 
+/// The homepage once (with what its own link entry records), then every other link.
 fn links_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    let homepage = e.homepage_link();
     ui.horizontal_wrapped(|ui| {
         ui.label("Homepage:");
         link_or_text(ui, &e.homepage, commands);
         health_ui(app, ui, &e.homepage);
+        link_status_ui(ui, homepage.and_then(|l| l.status.as_deref()));
         if e.is_unverified("homepage") {
             ui.colored_label(ui.visuals().warn_fg_color, "(unverified)");
         }
@@ -139,28 +142,35 @@ fn links_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>
                 what: format!("Link to {}", e.short_name),
             });
         }
-    });
-    for link in &e.links {
+    })
+    .response
+    .on_hover_text(homepage.and_then(|l| l.note.clone()).unwrap_or_default());
+    for link in e.other_links() {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("{}:", link.kind));
             let text = link.label.as_deref().unwrap_or(&link.url);
             link_labelled(ui, text, &link.url, commands);
             health_ui(app, ui, &link.url);
-            match link.status.as_deref() {
-                Some("moved") => {
-                    ui.colored_label(ui.visuals().warn_fg_color, "moved");
-                }
-                Some("dead") => {
-                    ui.colored_label(ui.visuals().error_fg_color, "dead");
-                }
-                Some("unverified") => {
-                    ui.weak("not verified");
-                }
-                _ => {}
-            }
+            link_status_ui(ui, link.status.as_deref());
         })
         .response
         .on_hover_text(link.note.clone().unwrap_or_default());
+    }
+}
+
+/// What the catalogue records of a link, when it is not simply current.
+fn link_status_ui(ui: &mut egui::Ui, status: Option<&str>) {
+    match status {
+        Some("moved") => {
+            ui.colored_label(ui.visuals().warn_fg_color, "moved");
+        }
+        Some("dead") => {
+            ui.colored_label(ui.visuals().error_fg_color, "dead");
+        }
+        Some("unverified") => {
+            ui.weak("not verified");
+        }
+        _ => {}
     }
 }
 

@@ -4,7 +4,7 @@ use eframe::egui;
 use medatlas::cite::Format;
 
 use super::app::App;
-use super::state::{Command, Theme};
+use super::state::{Command, KeySource, Theme};
 
 pub fn notice_ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     let problems = &app.catalogue.problems;
@@ -41,16 +41,110 @@ pub fn status_ui(app: &App, ui: &mut egui::Ui) {
                 ui.weak("For research and education; cite the original sources.");
             }
         }
-        if let Some(results) = &app.results {
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(results) = &app.results {
                 ui.weak(format!(
                     "{} mode · {:.1} ms",
                     results.mode.key(),
                     results.took_ms
                 ));
+            }
+            let model = app.model().unwrap_or("keyword search only");
+            match &app.embedder_note {
+                Some(note) => {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("Model: {model} (fallback)"),
+                    )
+                    .on_hover_text(note);
+                }
+                None => {
+                    ui.weak(format!("Model: {model}"));
+                }
+            }
+        });
+    });
+}
+
+/// Preferences: which embedder semantic search uses. The key is read from an environment variable
+/// or a private file when a session starts, never kept in the app's state.
+fn embedder_ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    ui.strong("Semantic search");
+    let prefs = &mut app.state.embedder;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut prefs.remote, false, "Embedded model (offline)");
+        ui.radio_value(
+            &mut prefs.remote,
+            true,
+            "Remote service (OpenAI-compatible)",
+        );
+    });
+    if prefs.remote {
+        egui::Grid::new("remote_embedder")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (label, value, hint) in [
+                    ("Address", &mut prefs.endpoint, "http://localhost:8080"),
+                    ("Model", &mut prefs.model, "text-embedding-3-small"),
+                    ("Dimension", &mut prefs.dimension, "learnt from the service"),
+                ] {
+                    let label = ui.label(label);
+                    ui.add(egui::TextEdit::singleline(value).hint_text(hint))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                }
+                ui.label("API key");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut prefs.key_source, KeySource::None, "none");
+                    ui.radio_value(
+                        &mut prefs.key_source,
+                        KeySource::Environment,
+                        "environment variable",
+                    );
+                    ui.radio_value(&mut prefs.key_source, KeySource::File, "file");
+                });
+                ui.end_row();
+                match prefs.key_source {
+                    KeySource::None => {}
+                    KeySource::Environment => {
+                        let label = ui.label("Variable");
+                        ui.text_edit_singleline(&mut prefs.key_variable)
+                            .labelled_by(label.id);
+                        ui.end_row();
+                    }
+                    KeySource::File => {
+                        let label = ui.label("Key file");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut prefs.key_file)
+                                .hint_text("private to you (chmod 600)"),
+                        )
+                        .labelled_by(label.id);
+                        ui.end_row();
+                    }
+                }
             });
+    }
+    ui.horizontal(|ui| {
+        if prefs.remote && ui.button("Test").clicked() {
+            commands.push(Command::TestEmbedder);
+        }
+        if ui
+            .button("Apply")
+            .on_hover_text("Start a new search session with this embedder")
+            .clicked()
+        {
+            commands.push(Command::ApplyEmbedder);
         }
     });
+    match &app.embedder_test_result {
+        Some(Ok(message)) => {
+            ui.label(format!("Test: {message}"));
+        }
+        Some(Err(why)) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("Test failed: {why}"));
+        }
+        None => {}
+    }
 }
 
 pub fn windows_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>) {
@@ -93,6 +187,8 @@ pub fn windows_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command
                     }
                 }
             });
+            ui.add_space(6.0);
+            embedder_ui(app, ui, commands);
         });
     app.show_preferences = open;
 

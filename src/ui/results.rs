@@ -3,6 +3,7 @@
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 use medatlas::catalogue::VocabName;
+use medatlas::catalogue::entry::group_thousands;
 
 use super::app::App;
 use super::state::{Command, SortColumn};
@@ -116,7 +117,12 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     });
                 });
                 row.col(|ui| {
-                    ui.add(egui::Label::new(entry.modalities.join(", ")).truncate())
+                    let short: Vec<&str> = entry
+                        .modalities
+                        .iter()
+                        .map(|m| vocab.short_label(VocabName::Modalities, m))
+                        .collect();
+                    ui.add(egui::Label::new(short.join(", ")).truncate())
                         .on_hover_text(labels(vocab, VocabName::Modalities, &entry.modalities));
                 });
                 row.col(|ui| {
@@ -134,17 +140,7 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                 row.col(|ui| {
                     ui.label(entry.tier.map_or("–".to_owned(), |t| t.to_string()));
                 });
-                row.col(|ui| {
-                    let size = entry.size.as_ref().map(|s| s.summary()).unwrap_or_default();
-                    ui.add(
-                        egui::Label::new(if size.is_empty() {
-                            "–".to_owned()
-                        } else {
-                            size
-                        })
-                        .truncate(),
-                    );
-                });
+                row.col(|ui| size_ui(ui, entry));
                 if row.response().clicked() {
                     commands.push(Command::Select(id.clone()));
                 }
@@ -153,6 +149,28 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                 }
             });
         });
+}
+
+/// One comparable figure with its unit; every figure and the size note on hover.
+fn size_ui(ui: &mut egui::Ui, entry: &medatlas::catalogue::Entry) {
+    let Some(size) = &entry.size else {
+        ui.label("–");
+        return;
+    };
+    let shown = size.headline().map_or("–".to_owned(), |(n, unit)| {
+        format!("{} {}", group_thousands(n), unit.plural())
+    });
+    let mut hover = size.summary();
+    if let Some(note) = &size.note {
+        if !hover.is_empty() {
+            hover.push('\n');
+        }
+        hover.push_str(&format!("Note: {note}"));
+    }
+    let label = ui.add(egui::Label::new(shown).truncate());
+    if !hover.is_empty() {
+        label.on_hover_text(hover);
+    }
 }
 
 fn chips_ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {

@@ -2,6 +2,8 @@
 
 use medatlas::catalogue::facets::{FacetKind, Selection};
 use medatlas::cite::Format;
+use medatlas::embed::remote::{ApiKey, RemoteConfig};
+use medatlas::engine::EmbedderChoice;
 use medatlas::search::Mode;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +20,7 @@ pub struct State {
     pub citation_format: Format,
     pub theme: Theme,
     pub sort: Option<(SortColumn, bool)>,
+    pub embedder: EmbedderPrefs,
 }
 
 impl Default for State {
@@ -31,7 +34,90 @@ impl Default for State {
             citation_format: Format::Apa,
             theme: Theme::System,
             sort: None,
+            embedder: EmbedderPrefs::default(),
         }
+    }
+}
+
+/// Which embedder semantic search uses, as the user set it in Preferences. The API key itself is
+/// never part of the state: only where to read it from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbedderPrefs {
+    pub remote: bool,
+    /// The service's base address, e.g. `http://localhost:8080`.
+    pub endpoint: String,
+    pub model: String,
+    /// The vectors' length; empty: learnt from the service.
+    pub dimension: String,
+    pub key_source: KeySource,
+    /// The environment variable holding the key (with `KeySource::Environment`).
+    pub key_variable: String,
+    /// The file holding the key (with `KeySource::File`); it must be private to its owner.
+    pub key_file: String,
+}
+
+impl Default for EmbedderPrefs {
+    fn default() -> Self {
+        EmbedderPrefs {
+            remote: false,
+            endpoint: String::new(),
+            model: String::new(),
+            dimension: String::new(),
+            key_source: KeySource::Environment,
+            key_variable: medatlas::embed::remote::ENV_API_KEY.to_owned(),
+            key_file: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KeySource {
+    /// No key (a local service).
+    None,
+    #[default]
+    Environment,
+    File,
+}
+
+impl EmbedderPrefs {
+    /// The embedder these settings choose; an error names the setting that is wrong.
+    pub fn choice(&self) -> Result<EmbedderChoice, String> {
+        if !self.remote {
+            return Ok(EmbedderChoice::MiniLm);
+        }
+        if self.endpoint.trim().is_empty() || self.model.trim().is_empty() {
+            return Err("the remote embedder needs an address and a model".to_owned());
+        }
+        let mut config = RemoteConfig::new(self.endpoint.trim(), self.model.trim());
+        let dimension = self.dimension.trim();
+        if !dimension.is_empty() {
+            config.dimension = Some(
+                dimension
+                    .parse()
+                    .ok()
+                    .filter(|&d: &usize| d > 0)
+                    .ok_or_else(|| {
+                        format!("the dimension must be a positive whole number, not {dimension:?}")
+                    })?,
+            );
+        }
+        config.api_key = match self.key_source {
+            KeySource::None => None,
+            KeySource::Environment => {
+                let var = self.key_variable.trim();
+                let key = std::env::var(var).ok().filter(|k| !k.trim().is_empty());
+                Some(ApiKey::new(
+                    key.ok_or_else(|| format!("the environment variable {var} is not set"))?
+                        .trim(),
+                ))
+            }
+            KeySource::File => Some(
+                ApiKey::from_file(std::path::Path::new(self.key_file.trim()))
+                    .map_err(|e| e.to_string())?,
+            ),
+        };
+        Ok(EmbedderChoice::Remote(config))
     }
 }
 
@@ -66,11 +152,18 @@ pub enum Command {
     CloseDetail,
     OpenUrl(String),
     OpenSelectedHomepage,
-    Copy { text: String, what: String },
+    Copy {
+        text: String,
+        what: String,
+    },
     SetFormat(Format),
     SetMode(Mode),
     SortBy(SortColumn),
     DismissNotice,
     CheckLinks,
+    /// Start a new search session with the embedder set in Preferences.
+    ApplyEmbedder,
+    /// Embed one sentence with the remote embedder set in Preferences, to see that it works.
+    TestEmbedder,
     CancelLinkCheck,
 }

@@ -364,3 +364,157 @@ fn check_links_runs_in_the_background_and_shows_badges() {
     handle(&mut harness, Command::Select("example-brain-mri".into()));
     assert!(harness.get_all_by_label("ok (200)").next().is_some());
 }
+
+/// A tiny embedding service: each word adds to one of 8 numbers.
+fn word_hash_service(request: &http::Request) -> http::Reply {
+    let body = request.json();
+    let data: Vec<serde_json::Value> = body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut v = vec![0.01f32; 8];
+            for word in text.as_str().unwrap_or("").split_whitespace() {
+                v[word.len() % 8] += 1.0;
+            }
+            serde_json::json!({ "index": i, "embedding": v })
+        })
+        .collect();
+    http::Reply::json(200, serde_json::json!({ "data": data }))
+}
+
+/// Runs frames until `done` holds (background work arrives on other threads), for at most 30 s.
+fn run_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool) {
+    let started = std::time::Instant::now();
+    while !done(harness.state()) {
+        assert!(started.elapsed().as_secs() < 30, "timed out");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run();
+}
+
+#[test]
+fn preferences_switch_to_a_remote_embedder_and_the_status_bar_names_it() {
+    let server = http::serve(word_hash_service);
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    assert!(harness.state().model().is_none());
+    {
+        let prefs = &mut harness.state_mut().state.embedder;
+        prefs.remote = true;
+        prefs.endpoint = server.base().to_owned();
+        prefs.model = "test-model".to_owned();
+        prefs.key_source = super::state::KeySource::None;
+    }
+    handle(&mut harness, Command::TestEmbedder);
+    run_until(&mut harness, |app| app.embedder_test_result.is_some());
+    let test = harness.state().embedder_test_result.clone().unwrap();
+    assert!(
+        test.as_ref().is_ok_and(|m| m.contains("8 dimensions")),
+        "{test:?}"
+    );
+
+    handle(&mut harness, Command::ApplyEmbedder);
+    run_until(&mut harness, |app| app.model().is_some());
+    assert_eq!(harness.state().model(), Some("remote:test-model@127.0.0.1"));
+    assert!(harness.state().semantic_ready());
+    assert!(harness.state().embedder_note.is_none());
+    assert!(
+        harness
+            .get_all_by_label_contains("Model: remote:test-model@127.0.0.1")
+            .next()
+            .is_some()
+    );
+    // The API key is not part of what the window saves.
+    let saved = serde_json::to_string(&harness.state().state).unwrap();
+    assert!(!saved.to_lowercase().contains("bearer"));
+}
+
+#[test]
+fn a_remote_embedder_that_fails_falls_back_for_the_session_and_says_so() {
+    let server = http::serve(|_| http::Reply::status(503));
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    {
+        let prefs = &mut harness.state_mut().state.embedder;
+        prefs.remote = true;
+        prefs.endpoint = server.base().to_owned();
+        prefs.model = "test-model".to_owned();
+        prefs.dimension = "8".to_owned();
+        prefs.key_source = super::state::KeySource::None;
+    }
+    handle(&mut harness, Command::ApplyEmbedder);
+    run_until(&mut harness, |app| app.model().is_some());
+    assert_eq!(harness.state().model(), Some(medatlas::embed::MINILM_ID));
+    let note = harness.state().embedder_note.clone().unwrap_or_default();
+    assert!(note.contains("cannot be used"), "{note}");
+    assert!(
+        harness
+            .get_all_by_label_contains("(fallback)")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
+fn the_detail_panel_lists_the_homepage_once() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    handle(&mut harness, Command::Select("tcia".to_owned()));
+    let homepage = "https://www.cancerimagingarchive.net/";
+    assert_eq!(harness.get_all_by_label(homepage).count(), 1);
+}
+
+#[test]
+fn results_show_short_modality_labels_and_one_comparable_size() {
+    let opened = Opened::default();
+    let mut harness = harness(&opened);
+    // Non-DICOM modalities show their short forms, never raw vocabulary keys.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text("Allen Brain Atlas");
+    harness.run();
+    assert_eq!(harness.state().rows[0], "allen-brain-atlas");
+    assert!(
+        harness
+            .get_all_by_label("LM, FM, Genomics, MR")
+            .next()
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("light-microscopy")
+            .next()
+            .is_none()
+    );
+    {
+        let state = &mut harness.state_mut().state;
+        state.query.clear();
+    }
+    harness.run();
+    // Sorting by size: subjects first, by value, entries without a figure last.
+    handle(
+        &mut harness,
+        Command::SortBy(super::state::SortColumn::Size),
+    );
+    let app = harness.state();
+    let headline = |id: &String| {
+        app.catalogue
+            .get(id)
+            .and_then(|e| e.size.as_ref())
+            .and_then(|s| s.headline())
+    };
+    let sizes: Vec<_> = app.rows.iter().map(headline).collect();
+    let known = sizes.iter().take_while(|s| s.is_some()).count();
+    assert!(sizes[known..].iter().all(Option::is_none), "{sizes:?}");
+    let known: Vec<_> = sizes[..known]
+        .iter()
+        .flatten()
+        .map(|(n, u)| (*u, *n))
+        .collect();
+    let mut sorted = known.clone();
+    sorted.sort();
+    assert_eq!(known, sorted);
+}
