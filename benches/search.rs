@@ -124,10 +124,7 @@ fn synthetic(c: &mut Criterion) {
         .iter()
         .map(|e| {
             model
-                .embed(&medatlas::search::index::embed_text(
-                    e,
-                    &catalogue.vocabulary,
-                ))
+                .embed(&medatlas::search::index::embed_text(e))
                 .unwrap()
         })
         .collect();

@@ -11,5 +11,6 @@ mod citations;
 mod cli;
 mod golden;
 mod links;
+mod recipe;
 mod remote_embed;
 mod search;

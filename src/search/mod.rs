@@ -105,7 +105,7 @@ pub struct FusionParams {
 impl Default for FusionParams {
     fn default() -> Self {
         FusionParams {
-            keyword_weight: 0.3,
+            keyword_weight: 0.2,
             exact_weight: 0.3,
             semantic_threshold: 0.3,
             knn_k: 200,
