@@ -181,10 +181,16 @@ impl Bert {
         };
         let hidden = config.hidden_size;
         let embeddings = vb.pp("embeddings");
+        // The largest table (30,522 × 384) is only looked up, a few rows per text: it stays in
+        // f16, as stored, and the rows a text uses are widened to f32 (exactly), which keeps 23 MB
+        // of memory free.
         let word_embeddings = candle_nn::Embedding::new(
-            embeddings
-                .pp("word_embeddings")
-                .get((config.vocab_size, hidden), "weight")?,
+            embeddings.pp("word_embeddings").get_with_hints_dtype(
+                (config.vocab_size, hidden),
+                "weight",
+                Default::default(),
+                DType::F16,
+            )?,
             hidden,
         );
         let position_embeddings = embeddings
@@ -224,6 +230,7 @@ impl Bert {
         let embedded = self
             .word_embeddings
             .forward(&ids)?
+            .to_dtype(DType::F32)?
             .add(&self.position_embeddings.narrow(0, 0, n)?)?
             .broadcast_add(&self.token_type_embedding)?;
         let mut hidden = self.embedding_norm.forward(&embedded)?;

@@ -5,6 +5,7 @@
 //! on weights compiled into the binary (`assets/model/`), so it works offline from any folder.
 
 mod bert;
+mod pages;
 pub mod remote;
 mod threads;
 
@@ -89,6 +90,8 @@ impl MiniLm {
         let vb = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &device)
             .map_err(|e| EmbedError::Load(e.to_string()))?;
         let model = bert::Bert::load(vb, &config).map_err(|e| EmbedError::Load(e.to_string()))?;
+        // The model holds its own copies now (the word table as f16 rows, the rest in f32).
+        pages::release(WEIGHTS);
         let mut tokenizer =
             Tokenizer::from_bytes(TOKENIZER).map_err(|e| EmbedError::Load(e.to_string()))?;
         tokenizer.with_padding(None);

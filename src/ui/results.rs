@@ -46,11 +46,12 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::remainder().at_least(200.0).clip(true))
-        .column(Column::initial(100.0).at_least(50.0).clip(true))
-        .column(Column::initial(90.0).at_least(50.0).clip(true))
-        .column(Column::initial(90.0).at_least(50.0).clip(true))
+        .column(Column::initial(95.0).at_least(50.0).clip(true))
+        .column(Column::initial(85.0).at_least(50.0).clip(true))
+        .column(Column::initial(85.0).at_least(50.0).clip(true))
         .column(Column::initial(36.0).at_least(30.0))
-        .column(Column::initial(90.0).at_least(50.0).clip(true));
+        // Wide enough for "10,239 subjects" beside the detail panel.
+        .column(Column::initial(105.0).at_least(50.0).clip(true));
     if app.scroll_to_selected
         && let Some(i) = selected_index
     {
