@@ -91,7 +91,8 @@ fn list_text_shows_every_entry() {
             "{id} not in list"
         );
     }
-    assert!(text.contains("44 datasets"));
+    let n = util::catalogue().entries.len();
+    assert!(text.contains(&format!("{n} datasets")));
 }
 
 #[test]
@@ -104,7 +105,10 @@ fn validate_passes_on_the_bundled_catalogue() {
     let out = medatlas(&["validate", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("44 valid entries"),
+        stdout(&out).contains(&format!(
+            "{} valid entries",
+            util::catalogue().entries.len()
+        )),
         "{}",
         stdout(&out)
     );
@@ -205,7 +209,8 @@ fn user_folder_overrides_a_bundled_entry_and_adds_new_ones() {
     assert!(out.status.success(), "{}", stderr(&out));
     let entries = json(&out);
     let entries = entries.as_array().unwrap();
-    assert_eq!(entries.len(), 45);
+    // The folder overrides mias and adds one entry.
+    assert_eq!(entries.len(), util::catalogue().entries.len() + 1);
     let mias = entries.iter().find(|e| e["id"] == "mias").unwrap();
     assert_eq!(mias["name"], "MIAS (local mirror)");
     assert_eq!(mias["origin"]["kind"], "user");
@@ -247,9 +252,13 @@ fn broken_user_files_never_stop_the_cli() {
     let dir = data("malformed");
     let out = medatlas(&["--catalogue", dir.to_str().unwrap(), "list", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(json(&out).as_array().unwrap().len(), 44);
+    // Only relation-missing-target.toml loads: a dangling relation is reported, the entry kept.
+    assert_eq!(
+        json(&out).as_array().unwrap().len(),
+        util::catalogue().entries.len() + 1
+    );
     let err = stderr(&out);
-    assert!(err.contains("warning: 27 catalogue problem(s)"), "{err}");
+    assert!(err.contains("warning: 52 catalogue problem(s)"), "{err}");
     assert!(err.contains("unknown-modality.toml:12:15"), "{err}");
 }
 
@@ -313,15 +322,23 @@ fn facets_count_every_entry() {
     let out = medatlas(&["facets", "--json"]);
     assert!(out.status.success());
     let doc = json(&out);
-    assert_eq!(doc["total"], 44);
+    let n = util::catalogue().entries.len() as u64;
+    assert_eq!(doc["total"], n);
     let tiers = doc["facets"]["tier"].as_array().unwrap();
     let sum: u64 = tiers.iter().map(|v| v["count"].as_u64().unwrap()).sum();
-    assert_eq!(sum, 44, "every entry has exactly one tier value");
+    assert_eq!(sum, n, "every entry has exactly one tier value");
     let by_value: BTreeMap<&str, u64> = tiers
         .iter()
         .map(|v| (v["value"].as_str().unwrap(), v["count"].as_u64().unwrap()))
         .collect();
-    let expected_tier1 = seed_ids().iter().filter(|(_, t)| *t == Some(1)).count() as u64;
+    // The seed's tier-1 datasets, and entries added since with a curated tier 1.
+    let added_tier1 = util::catalogue()
+        .entries
+        .iter()
+        .filter(|e| e.seed.is_none() && e.tier == Some(1))
+        .count();
+    let expected_tier1 =
+        (seed_ids().iter().filter(|(_, t)| *t == Some(1)).count() + added_tier1) as u64;
     assert_eq!(by_value["1"], expected_tier1);
     let keys: BTreeSet<&str> = doc["facets"]
         .as_object()
@@ -556,4 +573,80 @@ fn a_corrupt_store_is_reported_once_and_rebuilt() {
         std::fs::read(aside[0].path()).unwrap(),
         b"this is not a SQLite database, and never was"
     );
+}
+
+#[test]
+fn a_cycle_of_derived_from_relations_is_an_error() {
+    let dir = data("relations-cycle");
+    let out = medatlas(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.matches("form a cycle").count(), 1, "{err}");
+    assert!(err.contains("alpha -> beta -> alpha"), "{err}");
+    assert!(err.contains("alpha.toml:61:"), "{err}");
+}
+
+#[test]
+fn every_bundled_entry_states_its_usage_terms() {
+    let c = util::catalogue();
+    let mut unknown = 0;
+    for e in &c.entries {
+        let terms = e
+            .terms
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no [terms]", e.id));
+        assert!(e.checked.is_some(), "{}: no checked date", e.id);
+        assert!(e.licence.family.is_some(), "{}: no licence family", e.id);
+        assert!(!terms.redistribution.is_empty(), "{}", e.id);
+        if terms.commercial_use == "unknown" {
+            unknown += 1;
+            assert!(terms.note.is_some(), "{}: unknown without a note", e.id);
+        }
+        if e.tier.is_some() {
+            assert!(e.tier_source.is_some(), "{}: no tier_source", e.id);
+        }
+    }
+    assert!(
+        unknown * 4 <= c.entries.len(),
+        "{unknown} of {} entries have unknown commercial use",
+        c.entries.len()
+    );
+}
+
+#[test]
+fn filters_by_commercial_use_and_licence_family() {
+    let c = util::catalogue();
+    for (flag, value, of) in [
+        ("--commercial-use", "allowed", "commercial_use"),
+        ("--licence-family", "non-commercial", "licence_family"),
+    ] {
+        let out = medatlas(&[
+            "--store", ":memory:", "search", "", flag, value, "--mode", "keyword", "--json",
+            "--limit", "200",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc = json(&out);
+        let ids: Vec<&str> = doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = c
+            .entries
+            .iter()
+            .filter(|e| match of {
+                "commercial_use" => e.terms.as_ref().is_some_and(|t| t.commercial_use == value),
+                _ => e.licence.family.as_deref() == Some(value),
+            })
+            .map(|e| e.id.as_str())
+            .collect();
+        assert!(!expected.is_empty(), "{flag} {value}: no entry to find");
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        let mut want = expected.clone();
+        want.sort_unstable();
+        assert_eq!(sorted, want, "{flag} {value}");
+        assert!(doc["facets"][of].is_array(), "{of} facet counts");
+    }
 }

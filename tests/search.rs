@@ -174,7 +174,7 @@ fn results_explain_why_they_matched() {
 fn empty_query_browses_by_tier_then_name() {
     let engine = engine();
     let r = engine.search(&Query::new("")).unwrap();
-    assert_eq!(r.total, 44);
+    assert_eq!(r.total, catalogue().entries.len());
     let c = catalogue();
     let tiers: Vec<u8> = r
         .results
@@ -297,7 +297,10 @@ fn odd_queries_do_not_break_search() {
             assert!(r.is_ok(), "{text:?} {mode:?}: {r:?}");
         }
     }
-    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    assert_eq!(
+        engine.search(&Query::new("")).unwrap().total,
+        catalogue().entries.len()
+    );
 }
 
 /// A tiny deterministic embedder: a second real `Embedder`, to test what a model change does.
@@ -340,13 +343,16 @@ fn store_reindexes_only_what_changed_and_everything_for_a_new_model() {
     };
     let mut engine =
         SearchEngine::new(&c.entries, &c.vocabulary, open(&hash), Some(hash.clone())).unwrap();
-    assert_eq!(engine.sync_report.added, 44);
-    assert_eq!(engine.index_embeddings(|_, _| {}).unwrap(), 44);
+    assert_eq!(engine.sync_report.added, catalogue().entries.len());
+    assert_eq!(
+        engine.index_embeddings(|_, _| {}).unwrap(),
+        catalogue().entries.len()
+    );
     drop(engine);
 
     let engine =
         SearchEngine::new(&c.entries, &c.vocabulary, open(&hash), Some(hash.clone())).unwrap();
-    assert_eq!(engine.sync_report.unchanged, 44);
+    assert_eq!(engine.sync_report.unchanged, catalogue().entries.len());
     assert_eq!(engine.pending_embeddings().unwrap().len(), 0);
     drop(engine);
 
@@ -376,7 +382,10 @@ fn store_reindexes_only_what_changed_and_everything_for_a_new_model() {
     let other: Arc<dyn Embedder> = Arc::new(Other);
     let engine =
         SearchEngine::new(&changed, &c.vocabulary, open(&other), Some(other.clone())).unwrap();
-    assert_eq!(engine.pending_embeddings().unwrap().len(), 43);
+    assert_eq!(
+        engine.pending_embeddings().unwrap().len(),
+        catalogue().entries.len() - 1
+    );
     drop(engine);
 
     // Back to the first model: its cached vectors are reused, only the changed entry is missing.
@@ -413,7 +422,10 @@ fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
     let (engine, warnings) = fresh_engine_at(&path);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("moved to"), "{warnings:?}");
-    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    assert_eq!(
+        engine.search(&Query::new("")).unwrap().total,
+        catalogue().entries.len()
+    );
     assert!(!engine.search(&q("mammography")).unwrap().results.is_empty());
     drop(engine);
 
@@ -424,7 +436,10 @@ fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
     }
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let (engine, warnings) = fresh_engine_at(&path);
-    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    assert_eq!(
+        engine.search(&Query::new("")).unwrap().total,
+        catalogue().entries.len()
+    );
     drop(engine);
     assert!(warnings.len() <= 1, "{warnings:?}");
 
@@ -437,7 +452,10 @@ fn corrupt_truncated_and_foreign_store_files_are_moved_aside_and_rebuilt() {
     }
     let (engine, warnings) = fresh_engine_at(&foreign);
     assert!(warnings[0].contains("not a MedAtlas store"), "{warnings:?}");
-    assert_eq!(engine.search(&Query::new("")).unwrap().total, 44);
+    assert_eq!(
+        engine.search(&Query::new("")).unwrap().total,
+        catalogue().entries.len()
+    );
     let aside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(Result::ok)

@@ -77,7 +77,16 @@ pub fn characteristics(e: &Entry, vocab: &Vocabulary) -> Vec<Characteristic> {
             ),
             "access",
         ),
-        ("Licence", e.licence.label().to_owned(), "licence"),
+        (
+            "Licence",
+            format!(
+                "{} ({})",
+                e.licence.label(),
+                vocab.label(VocabName::LicenceFamilies, e.licence.family(vocab))
+            ),
+            "licence",
+        ),
+        ("Terms", terms_summary(e, vocab), "terms"),
         (
             "Usage terms",
             e.licence.terms.clone().unwrap_or_default(),
@@ -106,6 +115,26 @@ pub fn characteristics(e: &Entry, vocab: &Vocabulary) -> Vec<Characteristic> {
                 .unwrap_or_default(),
             "size",
         ),
+        (
+            "Download size",
+            e.size
+                .as_ref()
+                .and_then(|s| s.download_bytes)
+                .map(human_bytes)
+                .unwrap_or_default(),
+            "size",
+        ),
+        (
+            "Shape",
+            labels(vocab, VocabName::Dimensionalities, &e.dimensionality),
+            "dimensionality",
+        ),
+        (
+            "Sites",
+            e.sites.map(|n| n.to_string()).unwrap_or_default(),
+            "sites",
+        ),
+        ("Countries", e.countries.join(", "), "countries"),
         ("Formats", e.file_formats.join(", "), "file_formats"),
         (
             "Tier",
@@ -122,6 +151,36 @@ pub fn characteristics(e: &Entry, vocab: &Vocabulary) -> Vec<Characteristic> {
             },
             "status",
         ),
+        (
+            "Releases",
+            e.releases
+                .iter()
+                .map(|r| match &r.date {
+                    Some(date) => format!("{} ({date})", r.name),
+                    None => r.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            "releases",
+        ),
+        (
+            "Related",
+            e.relations
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        vocab
+                            .label(VocabName::RelationKinds, &r.kind)
+                            .to_lowercase(),
+                        r.target
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            "relations",
+        ),
+        ("Checked", e.checked.clone().unwrap_or_default(), "checked"),
     ];
     rows.into_iter()
         .filter(|(_, value, _)| !value.is_empty())
@@ -131,4 +190,77 @@ pub fn characteristics(e: &Entry, vocab: &Vocabulary) -> Vec<Characteristic> {
             field,
         })
         .collect()
+}
+
+/// What a user may do and must do, in plain words: "Non-commercial use only; no redistribution;
+/// cite 2 works; author-line rule". Says so plainly when the terms were not checked yet.
+pub fn terms_summary(e: &Entry, vocab: &Vocabulary) -> String {
+    let Some(terms) = &e.terms else {
+        return "Usage terms not checked yet".to_owned();
+    };
+    let mut parts = vec![
+        match terms.commercial_use.as_str() {
+            "allowed" => "Commercial use allowed".to_owned(),
+            "not-allowed" => "Non-commercial use only".to_owned(),
+            "with-permission" => "Commercial use only with the provider's permission".to_owned(),
+            other => format!(
+                "Commercial use: {}",
+                vocab
+                    .label(VocabName::UsagePermissions, other)
+                    .to_lowercase()
+            ),
+        },
+        match terms.redistribution.as_str() {
+            "allowed" => "redistribution allowed".to_owned(),
+            "not-allowed" => "no redistribution".to_owned(),
+            "with-permission" => "redistribution only with permission".to_owned(),
+            other => format!(
+                "redistribution: {}",
+                vocab
+                    .label(VocabName::UsagePermissions, other)
+                    .to_lowercase()
+            ),
+        },
+    ];
+    let cites = terms
+        .obligations
+        .iter()
+        .filter(|o| o.kind == "cite")
+        .count();
+    if cites > 0 {
+        parts.push(format!(
+            "cite as required ({cites} requirement{})",
+            if cites == 1 { "" } else { "s" }
+        ));
+    }
+    for o in terms.obligations.iter().filter(|o| o.kind != "cite") {
+        let said = match (o.kind.as_str(), o.placement.as_deref()) {
+            ("acknowledge", Some("author-line")) => "author-line rule".to_owned(),
+            ("acknowledge", _) => "acknowledgement required".to_owned(),
+            (kind, _) => vocab.label(VocabName::ObligationKinds, kind).to_lowercase(),
+        };
+        if !parts.contains(&said) {
+            parts.push(said);
+        }
+    }
+    if !terms.inferred.is_empty() {
+        parts.push("(partly inferred)".to_owned());
+    }
+    parts.join("; ")
+}
+
+/// 1536000000 as "1.5 GB" (decimal units, as providers state sizes).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

@@ -54,6 +54,28 @@ pub struct Entry {
     pub homepage: String,
     #[serde(default)]
     pub unverified: Vec<String>,
+    /// When this entry's facts were last checked against its sources (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<String>,
+    /// Whose assessment the tier is (`tier_sources`: the seed's, MedAtlas's own, the user's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_source: Option<String>,
+    /// Why a curated tier differs from the one the expansion spec proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_note: Option<String>,
+    /// How an entry that did not come from the seed was added (`additions`); exactly one of
+    /// `added` and `[seed]` is present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<String>,
+    /// The shape of the images (`dimensionalities`: 2D, 3D, 4D, video, whole-slide).
+    #[serde(default)]
+    pub dimensionality: Vec<String>,
+    /// How many sites or centres acquired the data, where a source states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites: Option<u64>,
+    /// ISO 3166-1 alpha-2 codes of the countries where the data were acquired.
+    #[serde(default)]
+    pub countries: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_citation: Option<String>,
     pub ground_truth: GroundTruth,
@@ -61,14 +83,25 @@ pub struct Entry {
     pub licence: Licence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgement: Option<Acknowledgement>,
+    /// What a user may do with the data and must do in return; absent: not yet checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<Terms>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<Size>,
     #[serde(default)]
     pub links: Vec<Link>,
     #[serde(default)]
     pub citations: Vec<Citation>,
+    /// Typed links to other entries (derived from, part of, successor of, same data as).
+    #[serde(default)]
+    pub relations: Vec<Relation>,
+    /// The dataset's versions or releases, so that a user can say which one they used.
+    #[serde(default)]
+    pub releases: Vec<Release>,
     pub sources: Vec<Source>,
-    pub seed: Seed,
+    /// What the seed list said; absent for entries added otherwise (see `added`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Seed>,
     /// Set by the loader, never read from a file.
     #[serde(default, skip_deserializing)]
     pub origin: Origin,
@@ -101,11 +134,25 @@ pub struct Licence {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms: Option<String>,
+    /// The licence family (`licence_families`); derived from the vocabulary for standard ids,
+    /// stated here for `custom` and `unknown` ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 impl Licence {
     pub const CUSTOM: &'static str = "custom";
     pub const UNKNOWN: &'static str = "unknown";
+
+    /// The licence family: the vocabulary's for a standard id, else the one stated, else unknown.
+    pub fn family<'a>(&'a self, vocab: &'a crate::catalogue::Vocabulary) -> &'a str {
+        vocab
+            .licences
+            .get(&self.id)
+            .and_then(|t| t.family.as_deref())
+            .or(self.family.as_deref())
+            .unwrap_or("unknown")
+    }
 
     /// A short human label: the SPDX id, the custom licence's name, or "unknown".
     pub fn label(&self) -> &str {
@@ -126,6 +173,67 @@ pub struct Acknowledgement {
     pub source: String,
 }
 
+/// What a user may do with a dataset, and what they must do in return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terms {
+    /// `usage_permissions`: allowed, not-allowed, with-permission, varies, unknown.
+    pub commercial_use: String,
+    pub redistribution: String,
+    /// Required when a permission is unknown (what was checked), varies (where to look) or
+    /// inferred ("no licence stated; all rights reserved by default").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Which of `commercial_use` and `redistribution` are inferences rather than stated terms.
+    #[serde(default)]
+    pub inferred: Vec<String>,
+    /// Where the permissions are stated (or were looked for).
+    pub source: String,
+    #[serde(default)]
+    pub obligations: Vec<Obligation>,
+}
+
+/// One thing a user must do: cite, acknowledge, register a project, not upload to AI services…
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obligation {
+    /// `obligation_kinds`.
+    pub kind: String,
+    /// What exactly, in the provider's words where they can be quoted.
+    pub text: String,
+    /// For an acknowledgement: where it goes (`acknowledgement_places`).
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    pub source: String,
+}
+
+/// A typed link to another entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    /// `relation_kinds`: derived-from, part-of, successor-of, same-data-as.
+    pub kind: String,
+    /// The other entry's id.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One version or release of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub name: String,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Size {
@@ -141,6 +249,9 @@ pub struct Size {
     pub cases: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<String>,
+    /// The download size in bytes, where a source gives it (the free text stays in `volume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -320,6 +431,14 @@ impl Entry {
         self.links
             .iter()
             .filter(|l| !same_url(&l.url, &self.homepage))
+    }
+
+    /// The year of the first release, from the releases' dates.
+    pub fn first_release_year(&self) -> Option<i32> {
+        self.releases
+            .iter()
+            .filter_map(|r| r.date.as_deref()?.get(..4)?.parse().ok())
+            .min()
     }
 
     /// Whether the named top-level field is marked as not verified.

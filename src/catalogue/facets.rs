@@ -23,6 +23,8 @@ pub enum FacetKind {
     Species,
     Task,
     Domain,
+    CommercialUse,
+    LicenceFamily,
 }
 
 impl FacetKind {
@@ -35,7 +37,7 @@ impl FacetKind {
         FacetKind::Domain,
     ];
 
-    pub const ALL: [FacetKind; 7] = [
+    pub const ALL: [FacetKind; 9] = [
         FacetKind::Tier,
         FacetKind::Modality,
         FacetKind::BodyPart,
@@ -43,6 +45,8 @@ impl FacetKind {
         FacetKind::Species,
         FacetKind::Task,
         FacetKind::Domain,
+        FacetKind::CommercialUse,
+        FacetKind::LicenceFamily,
     ];
 
     /// The key used in JSON output and saved filters (the catalogue's field name where one exists).
@@ -55,6 +59,8 @@ impl FacetKind {
             FacetKind::Species => "species",
             FacetKind::Task => "tasks",
             FacetKind::Domain => "domain",
+            FacetKind::CommercialUse => "commercial_use",
+            FacetKind::LicenceFamily => "licence_family",
         }
     }
 
@@ -67,6 +73,8 @@ impl FacetKind {
             FacetKind::Species => "Species",
             FacetKind::Task => "Task",
             FacetKind::Domain => "Domain",
+            FacetKind::CommercialUse => "Commercial use",
+            FacetKind::LicenceFamily => "Licence family",
         }
     }
 
@@ -79,6 +87,8 @@ impl FacetKind {
             FacetKind::Species => VocabName::Species,
             FacetKind::Task => VocabName::Tasks,
             FacetKind::Domain => VocabName::Domains,
+            FacetKind::CommercialUse => VocabName::UsagePermissions,
+            FacetKind::LicenceFamily => VocabName::LicenceFamilies,
         }
     }
 
@@ -97,6 +107,15 @@ impl FacetKind {
             FacetKind::Species => entry.species.iter().map(String::as_str).collect(),
             FacetKind::Task => entry.tasks.iter().map(String::as_str).collect(),
             FacetKind::Domain => vec![entry.domain.as_str()],
+            // An entry whose terms were not checked yet counts as unknown.
+            FacetKind::CommercialUse => vec![
+                entry
+                    .terms
+                    .as_ref()
+                    .map_or("unknown", |t| t.commercial_use.as_str()),
+            ],
+            // The loader fills in the family of standard licences (see `validate::parse_entry`).
+            FacetKind::LicenceFamily => vec![entry.licence.family.as_deref().unwrap_or("unknown")],
         }
     }
 

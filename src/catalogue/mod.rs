@@ -14,7 +14,7 @@ pub mod schema;
 pub mod validate;
 pub mod vocabulary;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
@@ -229,6 +229,100 @@ fn merge_files(
     }
 }
 
+/// Relations whose target is not an entry (of `entries` or `also_known`), and cycles of "derived
+/// from" (a dataset cannot be derived, even indirectly, from itself).
+fn check_relations(
+    entries: &BTreeMap<String, Entry>,
+    also_known: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let file = |e: &Entry| match &e.origin {
+        Origin::User(path) => path.clone(),
+        Origin::Bundled => format!("catalogue/{}.toml", e.id),
+    };
+    let mut problems = Vec::new();
+    for e in entries.values() {
+        for (i, r) in e.relations.iter().enumerate() {
+            if !entries.contains_key(&r.target) && !also_known.contains(&r.target) {
+                let mut d = located(
+                    e,
+                    file(e),
+                    &format!("\"{}\"", r.target),
+                    format!("relation target \"{}\" is not in the catalogue", r.target),
+                );
+                d.field = Some(format!("relations[{i}].target"));
+                d.help = validate::closest(&r.target, entries.keys().map(String::as_str))
+                    .map(|s| format!("did you mean \"{s}\"?"));
+                problems.push(d);
+            }
+        }
+    }
+    let derived = |id: &str| -> Vec<&str> {
+        entries.get(id).map_or(Vec::new(), |e| {
+            e.relations
+                .iter()
+                .filter(|r| r.kind == "derived-from")
+                .map(|r| r.target.as_str())
+                .collect()
+        })
+    };
+    // Each cycle once, by its set of members.
+    let mut reported: BTreeSet<Vec<&str>> = BTreeSet::new();
+    for start in entries.keys() {
+        // Depth-first from `start` along "derived from"; reaching `start` again is a cycle.
+        let mut stack: Vec<Vec<&str>> = vec![vec![start.as_str()]];
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        while let Some(path) = stack.pop() {
+            for next in derived(path[path.len() - 1]) {
+                if next == start {
+                    let mut members = path.clone();
+                    members.sort_unstable();
+                    if reported.insert(members) {
+                        let mut cycle = path.clone();
+                        cycle.push(start);
+                        let message = format!(
+                            "\"derived-from\" relations form a cycle: {}",
+                            cycle.join(" -> ")
+                        );
+                        let Some(e) = entries.get(start) else {
+                            continue;
+                        };
+                        let mut d = located(e, file(e), "\"derived-from\"", message);
+                        d.field = Some("relations".to_owned());
+                        d.help = Some("a dataset cannot be derived from itself".to_owned());
+                        problems.push(d);
+                    }
+                } else if seen.insert(next) {
+                    let mut longer = path.clone();
+                    longer.push(next);
+                    stack.push(longer);
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// A problem about `e`, placed at the first line of its file that contains `needle` (line 0 when
+/// the file cannot be read again).
+fn located(e: &Entry, file: String, needle: &str, message: String) -> Diagnostic {
+    let text = match &e.origin {
+        Origin::User(path) => std::fs::read_to_string(path).ok(),
+        Origin::Bundled => BUNDLED
+            .get_file(format!("{}.toml", e.id))
+            .and_then(|f| f.contents_utf8())
+            .map(str::to_owned),
+    };
+    let mut d = Diagnostic::file_level(file, message);
+    if let Some((n, line)) = text
+        .as_deref()
+        .and_then(|t| t.lines().enumerate().find(|(_, l)| l.contains(needle)))
+    {
+        d.line = n + 1;
+        d.column = line[..line.find(needle).unwrap_or(0)].chars().count() + 1;
+    }
+    d
+}
+
 impl Catalogue {
     /// The bundled entries only.
     pub fn bundled() -> Result<Catalogue, CatalogueError> {
@@ -260,6 +354,7 @@ impl Catalogue {
             files_read += files.len();
             merge_files(files, &vocabulary, &mut entries, &mut problems);
         }
+        problems.extend(check_relations(&entries, &BTreeSet::new()));
         Ok(Catalogue {
             entries: entries.into_values().collect(),
             vocabulary,
@@ -300,6 +395,11 @@ impl Catalogue {
         let files_read = files.len();
         let mut entries = BTreeMap::new();
         merge_files(files, &vocabulary, &mut entries, &mut problems);
+        // A folder's entries may relate to bundled ones.
+        let bundled: BTreeSet<String> = Catalogue::bundled()
+            .map(|c| c.entries.into_iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        problems.extend(check_relations(&entries, &bundled));
         Ok(Catalogue {
             entries: entries.into_values().collect(),
             vocabulary,

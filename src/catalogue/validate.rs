@@ -21,7 +21,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, LineIndex, line_of_byte};
-use super::entry::{Citation, Entry, Licence};
+use super::entry::{Citation, Entry, Licence, Terms};
 use super::schema::{Field, Schema, Ty};
 use super::vocabulary::{VocabName, Vocabulary};
 
@@ -153,9 +153,13 @@ pub fn parse_entry(
     if !checker.problems.is_empty() {
         return Err(checker.problems);
     }
-    let entry: Entry = toml::from_str(text).map_err(|e| vec![toml_error(file, text, &e)])?;
+    let mut entry: Entry = toml::from_str(text).map_err(|e| vec![toml_error(file, text, &e)])?;
     checker.check_entry(&entry, stem);
     if checker.problems.is_empty() {
+        // A standard licence's family is the vocabulary's: stated once there, shown everywhere.
+        if entry.licence.family.is_none() {
+            entry.licence.family = Some(entry.licence.family(vocab).to_owned());
+        }
         Ok(entry)
     } else {
         Err(checker.problems)
@@ -569,13 +573,211 @@ impl<'a> Checker<'a> {
                 Some("say where the facts come from".into()),
             );
         }
-        for (i, url) in e.seed.urls.iter().enumerate() {
-            self.check_url(path!["seed", "urls", i], url);
+        if let Some(seed) = &e.seed {
+            for (i, url) in seed.urls.iter().enumerate() {
+                self.check_url(path!["seed", "urls", i], url);
+            }
+        }
+        self.check_provenance(e);
+        self.check_facts(e);
+        if let Some(terms) = &e.terms {
+            self.check_terms(terms);
+        }
+        self.check_relations_and_releases(e);
+    }
+
+    /// Exactly one of `[seed]` and `added`; a checked date; where the tier comes from.
+    fn check_provenance(&mut self, e: &Entry) {
+        match (&e.seed, &e.added) {
+            (Some(_), Some(_)) => self.report(
+                path!["added"],
+                "an entry from the seed has `[seed]`, not `added`",
+                Some("remove `added`, or `[seed]` if the entry did not come from the seed".into()),
+            ),
+            (None, None) => self.report(
+                path!["seed"],
+                "missing `[seed]` or `added`: say where the entry came from",
+                Some(
+                    "add a [seed] table for a seed dataset, or e.g. `added = \"catalogue-expansion\"`"
+                        .into(),
+                ),
+            ),
+            (None, Some(added)) => self.check_vocab(path!["added"], VocabName::Additions, added),
+            (Some(_), None) => {}
+        }
+        if let Some(date) = &e.checked
+            && !is_date(date, true)
+        {
+            self.report(
+                path!["checked"],
+                format!("checked date \"{date}\" is not a YYYY-MM-DD date"),
+                Some("write the day the facts were checked, e.g. \"2026-11-28\"".into()),
+            );
+        }
+        // Without a tier, `tier_source` says whose judgement the absence is (the seed gives none).
+        if let Some(source) = &e.tier_source {
+            self.check_vocab(path!["tier_source"], VocabName::TierSources, source);
+        }
+    }
+
+    /// Dimensionality, sites and countries.
+    fn check_facts(&mut self, e: &Entry) {
+        self.check_vocab_list(
+            "dimensionality",
+            VocabName::Dimensionalities,
+            &e.dimensionality,
+            0,
+        );
+        if e.sites == Some(0) {
+            self.report(
+                path!["sites"],
+                "`sites` must be at least 1",
+                Some("leave it out when no source gives the number".into()),
+            );
+        }
+        for (i, country) in e.countries.iter().enumerate() {
+            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                self.report(
+                    path!["countries", i],
+                    format!("country \"{country}\" is not an ISO 3166-1 alpha-2 code"),
+                    Some("use two capital letters, e.g. \"US\", \"GB\", \"CN\"".into()),
+                );
+            }
+        }
+        self.check_no_duplicates(path!["countries"], &e.countries);
+    }
+
+    /// Permissions from the vocabulary, a note wherever a permission is unknown, varies or is
+    /// inferred, and obligations with their sources.
+    fn check_terms(&mut self, terms: &Terms) {
+        let permissions = [
+            ("commercial_use", &terms.commercial_use),
+            ("redistribution", &terms.redistribution),
+        ];
+        for (field, value) in permissions {
+            self.check_vocab(path!["terms", field], VocabName::UsagePermissions, value);
+        }
+        for (i, field) in terms.inferred.iter().enumerate() {
+            if !permissions.iter().any(|(f, _)| f == field) {
+                self.report(
+                    path!["terms", "inferred", i],
+                    format!("`inferred` names \"{field}\""),
+                    Some("accepted: commercial_use, redistribution".into()),
+                );
+            }
+        }
+        let needs_note = permissions
+            .iter()
+            .any(|(_, v)| matches!(v.as_str(), "unknown" | "varies"))
+            || !terms.inferred.is_empty();
+        if needs_note && terms.note.is_none() {
+            self.report(
+                path!["terms"],
+                "a permission that is unknown, varies or is inferred needs a `note`",
+                Some(
+                    "say what was checked, where to look, or \"No licence stated; all rights \
+                     reserved by default.\""
+                        .into(),
+                ),
+            );
+        }
+        self.check_source(path!["terms", "source"], &terms.source);
+        for (i, o) in terms.obligations.iter().enumerate() {
+            self.check_vocab(
+                path!["terms", "obligations", i, "kind"],
+                VocabName::ObligationKinds,
+                &o.kind,
+            );
+            match (&o.placement, o.kind.as_str()) {
+                (Some(place), "acknowledge") => self.check_vocab(
+                    path!["terms", "obligations", i, "where"],
+                    VocabName::AcknowledgementPlaces,
+                    place,
+                ),
+                (Some(_), _) => self.report(
+                    path!["terms", "obligations", i, "where"],
+                    "`where` is only for acknowledgements",
+                    Some("remove it, or set kind = \"acknowledge\"".into()),
+                ),
+                (None, _) => {}
+            }
+            self.check_source(path!["terms", "obligations", i, "source"], &o.source);
+        }
+    }
+
+    /// Relation kinds and target ids (whether targets exist is checked over the whole catalogue);
+    /// release dates and DOIs.
+    fn check_relations_and_releases(&mut self, e: &Entry) {
+        for (i, r) in e.relations.iter().enumerate() {
+            self.check_vocab(
+                path!["relations", i, "kind"],
+                VocabName::RelationKinds,
+                &r.kind,
+            );
+            if !is_slug(&r.target) || r.target == e.id {
+                self.report(
+                    path!["relations", i, "target"],
+                    format!("relation target \"{}\" is not another entry's id", r.target),
+                    Some("name another catalogue entry by its id, e.g. \"ddsm\"".into()),
+                );
+            }
+        }
+        for (i, release) in e.releases.iter().enumerate() {
+            if let Some(date) = &release.date
+                && !is_date(date, false)
+            {
+                self.report(
+                    path!["releases", i, "date"],
+                    format!("release date \"{date}\" is not YYYY, YYYY-MM or YYYY-MM-DD"),
+                    None,
+                );
+            }
+            if let Some(doi) = &release.doi
+                && let Err(why) = check_doi(doi)
+            {
+                self.report(path!["releases", i, "doi"], why.to_string(), None);
+            }
+            self.check_source(path!["releases", i, "source"], &release.source);
+        }
+    }
+
+    /// A source is a safe link or, where none exists, a description that is not empty.
+    fn check_source(&mut self, path: &[Seg<'_>], source: &str) {
+        if looks_like_link(source) {
+            self.check_url(path, source);
         }
     }
 
     fn check_licence(&mut self, licence: &Licence) {
         let id = licence.id.as_str();
+        match (
+            &licence.family,
+            self.vocab
+                .licences
+                .get(id)
+                .and_then(|t| t.family.as_deref()),
+        ) {
+            (Some(given), Some(derived)) if given != derived => self.report(
+                path!["licence", "family"],
+                format!("licence {id} is in the family \"{derived}\", not \"{given}\""),
+                Some("leave `family` out for a standard licence: it is derived".into()),
+            ),
+            (Some(given), _) => self.check_vocab(
+                path!["licence", "family"],
+                VocabName::LicenceFamilies,
+                given,
+            ),
+            (None, _) if id == Licence::CUSTOM => self.report(
+                path!["licence", "family"],
+                "a custom licence needs a `family`",
+                Some(
+                    "e.g. family = \"non-commercial\" for research-only terms, \
+                     \"data-use-agreement\" for a DUA"
+                        .into(),
+                ),
+            ),
+            (None, _) => {}
+        }
         if id == Licence::CUSTOM {
             if licence.name.is_none() {
                 self.report(
@@ -749,6 +951,28 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
 }
 
 /// Lowercase letters and digits in runs joined by single hyphens.
+/// `YYYY-MM-DD` (with `full`), or also `YYYY` and `YYYY-MM`, with a plausible year, month and day.
+pub fn is_date(text: &str, full: bool) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let year = parts.first().and_then(|y| number(y, 4));
+    let month = parts.get(1).map(|m| number(m, 2));
+    let day = parts.get(2).map(|d| number(d, 2));
+    let year_ok = year.is_some_and(|y| (EARLIEST_YEAR as u32..=LATEST_YEAR as u32).contains(&y));
+    let month_ok = month.is_none_or(|m| m.is_some_and(|m| (1..=12).contains(&m)));
+    let day_ok = day.is_none_or(|d| d.is_some_and(|d| (1..=31).contains(&d)));
+    let shape_ok = if full {
+        parts.len() == 3
+    } else {
+        parts.len() <= 3
+    };
+    year_ok && month_ok && day_ok && shape_ok
+}
+
 pub fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64

@@ -21,6 +21,10 @@ pub struct Term {
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_system: Option<String>,
+    /// For a licence: its family (a `licence_families` key), so that entries under a standard
+    /// licence need not state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 /// One vocabulary: its values in file order.
@@ -46,6 +50,14 @@ pub struct Vocabulary {
     pub source_kinds: Terms,
     pub citation_types: Terms,
     pub licences: Terms,
+    pub usage_permissions: Terms,
+    pub licence_families: Terms,
+    pub obligation_kinds: Terms,
+    pub acknowledgement_places: Terms,
+    pub relation_kinds: Terms,
+    pub dimensionalities: Terms,
+    pub tier_sources: Terms,
+    pub additions: Terms,
     /// Groups of query terms that mean the same (abbreviations, phrasings) beyond facet synonyms.
     #[serde(default)]
     pub query_synonyms: Vec<SynonymGroup>,
@@ -77,10 +89,18 @@ pub enum VocabName {
     SourceKinds,
     CitationTypes,
     Licences,
+    UsagePermissions,
+    LicenceFamilies,
+    ObligationKinds,
+    AcknowledgementPlaces,
+    RelationKinds,
+    Dimensionalities,
+    TierSources,
+    Additions,
 }
 
 impl VocabName {
-    pub const ALL: [VocabName; 17] = [
+    pub const ALL: [VocabName; 25] = [
         VocabName::Modalities,
         VocabName::BodyParts,
         VocabName::Species,
@@ -98,6 +118,14 @@ impl VocabName {
         VocabName::SourceKinds,
         VocabName::CitationTypes,
         VocabName::Licences,
+        VocabName::UsagePermissions,
+        VocabName::LicenceFamilies,
+        VocabName::ObligationKinds,
+        VocabName::AcknowledgementPlaces,
+        VocabName::RelationKinds,
+        VocabName::Dimensionalities,
+        VocabName::TierSources,
+        VocabName::Additions,
     ];
 
     /// A singular noun for messages: "unknown modality".
@@ -120,6 +148,14 @@ impl VocabName {
             VocabName::SourceKinds => "source kind",
             VocabName::CitationTypes => "citation type",
             VocabName::Licences => "licence id",
+            VocabName::UsagePermissions => "usage permission",
+            VocabName::LicenceFamilies => "licence family",
+            VocabName::ObligationKinds => "obligation kind",
+            VocabName::AcknowledgementPlaces => "acknowledgement place",
+            VocabName::RelationKinds => "relation kind",
+            VocabName::Dimensionalities => "dimensionality",
+            VocabName::TierSources => "tier source",
+            VocabName::Additions => "way of adding an entry",
         }
     }
 }
@@ -144,6 +180,14 @@ impl Vocabulary {
             VocabName::SourceKinds => &self.source_kinds,
             VocabName::CitationTypes => &self.citation_types,
             VocabName::Licences => &self.licences,
+            VocabName::UsagePermissions => &self.usage_permissions,
+            VocabName::LicenceFamilies => &self.licence_families,
+            VocabName::ObligationKinds => &self.obligation_kinds,
+            VocabName::AcknowledgementPlaces => &self.acknowledgement_places,
+            VocabName::RelationKinds => &self.relation_kinds,
+            VocabName::Dimensionalities => &self.dimensionalities,
+            VocabName::TierSources => &self.tier_sources,
+            VocabName::Additions => &self.additions,
         }
     }
 

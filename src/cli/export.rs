@@ -19,7 +19,8 @@ pub struct FilterArgs {
     /// Body part, e.g. brain; repeatable.
     #[arg(long = "body-part", value_name = "X")]
     pub body_parts: Vec<String>,
-    /// Access level: open, registration, application, restricted, unavailable; repeatable.
+    /// Access level: open, registration, application, credentialed, restricted, unavailable;
+    /// repeatable.
     #[arg(long = "access", value_name = "X")]
     pub access: Vec<String>,
     /// Priority tier 1, 2, 3 or `none`; repeatable.
@@ -31,6 +32,13 @@ pub struct FilterArgs {
     /// Task, e.g. segmentation; repeatable.
     #[arg(long = "task", value_name = "X")]
     pub tasks: Vec<String>,
+    /// Commercial use: allowed, not-allowed, with-permission, varies, unknown; repeatable.
+    #[arg(long = "commercial-use", value_name = "X")]
+    pub commercial_use: Vec<String>,
+    /// Licence family: public-domain, attribution, share-alike, non-commercial, no-derivatives,
+    /// data-use-agreement, unknown; repeatable.
+    #[arg(long = "licence-family", value_name = "X")]
+    pub licence_families: Vec<String>,
 }
 
 impl FilterArgs {
@@ -44,6 +52,8 @@ impl FilterArgs {
             (FacetKind::Tier, &self.tiers),
             (FacetKind::Species, &self.species),
             (FacetKind::Task, &self.tasks),
+            (FacetKind::CommercialUse, &self.commercial_use),
+            (FacetKind::LicenceFamily, &self.licence_families),
         ] {
             for value in values {
                 let key = facets::resolve_value(facet, value, &catalogue.vocabulary)?;

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::catalogue::facets::FacetKind;
-use crate::catalogue::{Entry, Vocabulary};
+use crate::catalogue::{Entry, VocabName, Vocabulary};
 use crate::store::Document;
 
 /// Labels and synonyms of the entry's facet values: "MR" also finds "MRI", "fMRI", "DTI".
@@ -22,6 +22,14 @@ fn keywords(entry: &Entry, vocab: &Vocabulary) -> String {
         }
     }
     words.extend(entry.file_formats.iter().cloned());
+    // "derived from lidc-idri", so that a search for the datasets derived from another finds them.
+    for r in &entry.relations {
+        words.push(format!(
+            "{} {}",
+            vocab.label(VocabName::RelationKinds, &r.kind),
+            r.target
+        ));
+    }
     words.join("; ")
 }
 

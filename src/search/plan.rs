@@ -45,7 +45,10 @@ impl Plan {
             .cloned()
             .collect();
         let expansion = expander.expand(&tokens);
-        let semantic_text = semantic_text(&query.text, &expansion);
+        // The query is embedded as typed, as the plain recipe does. Appending the long forms of
+        // its abbreviations ("CXR (chest X-ray)") helped with the earlier document text, but with
+        // the recipe's it lowered semantic nDCG@10 on the dev queries (0.935 -> 0.928).
+        let semantic_text = query.text.clone();
         let mut plan = Plan {
             query: query.clone(),
             content,
@@ -85,7 +88,7 @@ impl Plan {
         &self.query
     }
 
-    /// The text to embed for this query: the query plus the long forms of its abbreviations.
+    /// The text to embed for this query (the query as typed).
     pub fn semantic_text(&self) -> &str {
         &self.semantic_text
     }
@@ -135,28 +138,5 @@ impl Plan {
             });
         }
         phrases
-    }
-}
-
-/// The text embedded for a query: the query itself, plus the long forms of abbreviations it uses
-/// (the model knows "chest X-ray" far better than "CXR").
-fn semantic_text(query: &str, expansion: &Expansion) -> String {
-    let is_abbreviation = |t: &str| {
-        let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
-        (2..=5).contains(&letters.len()) && letters.iter().filter(|c| c.is_uppercase()).count() >= 2
-    };
-    let mut long: Vec<&str> = Vec::new();
-    for token in query.split_whitespace().filter(|t| is_abbreviation(t)) {
-        let word = text::tokens(token).join(" ");
-        for (said, form) in &expansion.long_forms {
-            if *said == word && !long.contains(&form.as_str()) {
-                long.push(form);
-            }
-        }
-    }
-    if long.is_empty() {
-        query.to_owned()
-    } else {
-        format!("{query} ({})", long.join(", "))
     }
 }

@@ -50,8 +50,6 @@ pub struct Expansion {
     pub facets: Vec<(FacetKind, String)>,
     /// Human-readable notes ("MRI → Magnetic resonance").
     pub notes: Vec<String>,
-    /// (word as typed, its long form): "mri" → "Magnetic resonance", "ad" → "Alzheimer's disease".
-    pub long_forms: Vec<(String, String)>,
 }
 
 pub struct Expander {
@@ -118,20 +116,6 @@ impl Expander {
                 out.facets.push(facet.clone());
             }
             let said = hit.join(" ");
-            if hit.len() == 1 {
-                let long = match &group.facet {
-                    Some(_) => group.display.clone(),
-                    None => group
-                        .phrases
-                        .iter()
-                        .max_by_key(|p| p.iter().map(String::len).sum::<usize>() + p.len())
-                        .map(|p| p.join(" "))
-                        .unwrap_or_default(),
-                };
-                if long.to_lowercase() != said {
-                    out.long_forms.push((said.clone(), long));
-                }
-            }
             if said != group.display.to_lowercase() {
                 out.notes.push(format!("{said} → {}", group.display));
             }

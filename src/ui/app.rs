@@ -602,8 +602,9 @@ pub fn access_rank(level: &str) -> u64 {
         "open" => 0,
         "registration" => 1,
         "application" => 2,
-        "restricted" => 3,
-        _ => 4,
+        "credentialed" => 3,
+        "restricted" => 4,
+        _ => 5,
     }
 }
 

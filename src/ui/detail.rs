@@ -56,6 +56,16 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     if e.origin.is_user() {
         ui.weak("Your entry (user catalogue)");
     }
+    // What a user may do, first and in plain words, next to how to get the data.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(egui::RichText::new(vocab.label(
+            medatlas::catalogue::VocabName::AccessLevels,
+            &e.access.level,
+        )))
+        .on_hover_text(&e.access.how);
+        ui.weak("·");
+        ui.label(medatlas::catalogue::describe::terms_summary(e, vocab));
+    });
     egui::ScrollArea::vertical()
         .auto_shrink(false)
         .show(ui, |ui| {
@@ -66,6 +76,7 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                 .show(ui, |ui| ui.label(&e.description));
             ui.add_space(4.0);
             characteristics_ui(e, vocab, ui);
+            related_ui(app, e, ui, commands);
             ui.add_space(8.0);
             ui.strong("Links");
             links_ui(app, e, ui, commands);
@@ -91,10 +102,10 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                             ui.weak(format!("    backs: {}", s.supports.join(", ")));
                         }
                     }
-                    if !e.seed.corrections.is_empty() {
+                    if let Some(seed) = e.seed.as_ref().filter(|s| !s.corrections.is_empty()) {
                         ui.add_space(4.0);
                         ui.strong("Corrections to the seed list");
-                        for c in &e.seed.corrections {
+                        for c in &seed.corrections {
                             ui.label(format!("• {c}"));
                         }
                     }
@@ -119,6 +130,33 @@ fn characteristics_ui(e: &Entry, vocab: &medatlas::catalogue::Vocabulary, ui: &m
             });
         });
         ui.add_space(2.0);
+    }
+}
+
+/// Related datasets, each a link that selects it.
+fn related_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    if e.relations.is_empty() {
+        return;
+    }
+    let vocab = &app.catalogue.vocabulary;
+    ui.add_space(8.0);
+    ui.strong("Related datasets");
+    for r in &e.relations {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!(
+                "{}:",
+                vocab.label(medatlas::catalogue::VocabName::RelationKinds, &r.kind)
+            ));
+            let name = app
+                .catalogue
+                .get(&r.target)
+                .map_or(r.target.as_str(), |t| t.name.as_str());
+            if ui.link(name).on_hover_text(&r.target).clicked() {
+                commands.push(Command::Select(r.target.clone()));
+            }
+        })
+        .response
+        .on_hover_text(r.note.clone().unwrap_or_default());
     }
 }
 

@@ -6,11 +6,13 @@ use medatlas::catalogue::facets::FacetKind;
 use super::app::App;
 use super::state::Command;
 
-const SHOWN: [FacetKind; 6] = [
+const SHOWN: [FacetKind; 8] = [
     FacetKind::Tier,
     FacetKind::Modality,
     FacetKind::BodyPart,
     FacetKind::Access,
+    FacetKind::CommercialUse,
+    FacetKind::LicenceFamily,
     FacetKind::Species,
     FacetKind::Task,
 ];
