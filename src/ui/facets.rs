@@ -53,6 +53,8 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                             | FacetKind::Modality
                             | FacetKind::BodyPart
                             | FacetKind::Access
+                            | FacetKind::CommercialUse
+                            | FacetKind::LicenceFamily
                     ))
                     .show(ui, |ui| {
                         for value in &counts.values {

@@ -535,3 +535,59 @@ fn results_show_short_modality_labels_and_one_comparable_size() {
     sorted.sort();
     assert_eq!(known, sorted);
 }
+
+#[test]
+fn the_commercial_use_and_licence_family_facets_filter_the_results() {
+    let opened = Opened::default();
+    // Tall enough that the facet panel shows these facets without scrolling.
+    let deps = deps(Vec::new(), &opened);
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 2600.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    let allowed = harness
+        .state()
+        .catalogue
+        .entries
+        .iter()
+        .filter(|e| {
+            e.terms
+                .as_ref()
+                .is_some_and(|t| t.commercial_use == "allowed")
+        })
+        .count();
+    harness
+        .get_by_label(&format!("Allowed ({allowed})"))
+        .click();
+    harness.run();
+    assert_eq!(harness.state().rows.len(), allowed);
+    assert!(
+        harness
+            .state()
+            .state
+            .selection
+            .contains(FacetKind::CommercialUse, "allowed")
+    );
+    // The licence family facet counts within that selection.
+    let public_domain = harness
+        .state()
+        .rows
+        .iter()
+        .filter_map(|id| harness.state().catalogue.get(id))
+        .filter(|e| e.licence.family.as_deref() == Some("public-domain"))
+        .count();
+    harness
+        .get_by_label(&format!("Public domain ({public_domain})"))
+        .click();
+    harness.run();
+    assert_eq!(harness.state().rows.len(), public_domain);
+    // The detail panel says what a user may do, in plain words, at the top.
+    let first = harness.state().rows[0].clone();
+    handle(&mut harness, Command::Select(first));
+    assert!(
+        harness
+            .get_all_by_label_contains("Commercial use allowed")
+            .next()
+            .is_some()
+    );
+}
