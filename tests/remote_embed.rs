@@ -349,30 +349,6 @@ fn fallback_decides_once_and_never_mixes_models() {
     assert!(!local_built.load(Ordering::SeqCst));
 }
 
-/// Each word of each input adds to one of 16 numbers (by a hash of the word), so texts that share
-/// words get close vectors: a tiny but real embedding model for end-to-end searches.
-fn word_hash_embeddings(request: &Request) -> Reply {
-    let body = request.json();
-    let data: Vec<Value> = body["input"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, text)| {
-            let mut v = vec![0.01f32; 16];
-            for word in text.as_str().unwrap_or("").split_whitespace() {
-                let h = word
-                    .to_lowercase()
-                    .bytes()
-                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-                v[(h % 16) as usize] += 1.0;
-            }
-            json!({ "object": "embedding", "index": i, "embedding": v })
-        })
-        .collect();
-    ok_json(json!({ "object": "list", "data": data, "model": body["model"] }))
-}
-
 /// `medatlas --store <dir>/store.sqlite3 search QUERY --embedder remote --json` with the service at
 /// `base` (and `extra` environment variables).
 fn search_remote(
@@ -396,7 +372,7 @@ fn search_remote(
 
 #[test]
 fn the_command_line_searches_with_a_remote_embedder_and_names_it() {
-    let server = serve(word_hash_embeddings);
+    let server = serve(|r| http::word_hash_embeddings(r, 16));
     let home = crate::util::temp_dir();
     let out = search_remote(home.path(), server.base(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);

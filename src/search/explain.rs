@@ -57,17 +57,13 @@ impl SearchEngine {
             .into_iter()
             .map(|s| {
                 let doc = &self.docs.list[s.doc];
-                Hit {
-                    id: doc.id.clone(),
-                    name: doc.name.clone(),
-                    score: s.score,
-                    why: Why {
-                        terms: self.matched_terms(doc, &words),
-                        facets: self.named_facets(plan, doc),
-                        semantic: semantic.get(&s.doc).copied(),
-                        exact_name: s.exact_name,
-                    },
-                }
+                let why = Why {
+                    terms: self.matched_terms(doc, &words),
+                    facets: self.named_facets(plan, doc),
+                    semantic: semantic.get(&s.doc).copied(),
+                    exact_name: s.exact_name,
+                };
+                self.hit(s, why)
             })
             .collect()
     }
@@ -76,16 +72,18 @@ impl SearchEngine {
     pub(super) fn unexplained(&self, shown: Vec<Scored>) -> Vec<Hit> {
         shown
             .into_iter()
-            .map(|s| {
-                let doc = &self.docs.list[s.doc];
-                Hit {
-                    id: doc.id.clone(),
-                    name: doc.name.clone(),
-                    score: s.score,
-                    why: Why::default(),
-                }
-            })
+            .map(|s| self.hit(s, Why::default()))
             .collect()
+    }
+
+    fn hit(&self, scored: Scored, why: Why) -> Hit {
+        let doc = &self.docs.list[scored.doc];
+        Hit {
+            id: doc.id.clone(),
+            name: doc.name.clone(),
+            score: scored.score,
+            why,
+        }
     }
 
     /// "Facet: Label" for each facet value the query named (through a synonym) that `doc` has.

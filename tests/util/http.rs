@@ -294,3 +294,30 @@ fn handle(mut stream: TcpStream, stats: &Stats, route: &Route, delay: Duration) 
     }
     let _ = stream.flush();
 }
+
+/// A tiny OpenAI-compatible embeddings service for tests: each word of each input adds to one of
+/// `dim` numbers (by a hash of the word), so texts that share words get close vectors.
+pub fn word_hash_embeddings(request: &Request, dim: usize) -> Reply {
+    let body = request.json();
+    let data: Vec<serde_json::Value> = body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut v = vec![0.01f32; dim];
+            for word in text.as_str().unwrap_or("").split_whitespace() {
+                let h = word
+                    .to_lowercase()
+                    .bytes()
+                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+                v[h as usize % dim] += 1.0;
+            }
+            serde_json::json!({ "object": "embedding", "index": i, "embedding": v })
+        })
+        .collect();
+    Reply::json(
+        200,
+        serde_json::json!({ "object": "list", "data": data, "model": body["model"] }),
+    )
+}
