@@ -380,25 +380,6 @@ fn check_links_runs_in_the_background_and_shows_badges() {
     assert!(harness.get_all_by_label("ok (200)").next().is_some());
 }
 
-/// A tiny embedding service: each word adds to one of 8 numbers.
-fn word_hash_service(request: &http::Request) -> http::Reply {
-    let body = request.json();
-    let data: Vec<serde_json::Value> = body["input"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, text)| {
-            let mut v = vec![0.01f32; 8];
-            for word in text.as_str().unwrap_or("").split_whitespace() {
-                v[word.len() % 8] += 1.0;
-            }
-            serde_json::json!({ "index": i, "embedding": v })
-        })
-        .collect();
-    http::Reply::json(200, serde_json::json!({ "data": data }))
-}
-
 /// Runs frames until `done` holds (background work arrives on other threads); gives up after two
 /// minutes, so that a hang fails instead of blocking the suite.
 fn run_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool) {
@@ -413,7 +394,7 @@ fn run_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool) {
 
 #[test]
 fn preferences_switch_to_a_remote_embedder_and_the_status_bar_names_it() {
-    let server = http::serve(word_hash_service);
+    let server = http::serve(|r| http::word_hash_embeddings(r, 8));
     let opened = Opened::default();
     let mut harness = harness(&opened);
     assert!(harness.state().model().is_none());
