@@ -650,3 +650,51 @@ fn filters_by_commercial_use_and_licence_family() {
         assert!(doc["facets"][of].is_array(), "{of} facet counts");
     }
 }
+
+#[test]
+fn a_search_for_a_snomed_code_finds_the_entries_with_that_body_part() {
+    let c = util::catalogue();
+    let code = c.vocabulary.body_parts["brain"]
+        .codes
+        .iter()
+        .find(|c| c.system == "SNOMED CT")
+        .expect("brain has a SNOMED CT code")
+        .code
+        .clone();
+    let out = medatlas(&[
+        "--store", ":memory:", "search", &code, "--mode", "keyword", "--json", "--limit", "200",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut found: Vec<String> = json(&out)["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    let want: Vec<String> = c
+        .entries
+        .iter()
+        .filter(|e| e.body_parts.iter().any(|b| b == "brain"))
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(found, want);
+
+    // The codes are in `show --json` and `facets --json`.
+    let adni = json(&medatlas(&["show", "adni", "--json"]));
+    assert!(
+        adni["codes"]["body_parts"]["brain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == code.as_str())
+    );
+    let facets = json(&medatlas(&["facets", "--json"]));
+    let brain = facets["facets"]["body_parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["value"] == "brain")
+        .unwrap();
+    assert!(brain["codes"].as_array().is_some_and(|c| !c.is_empty()));
+}

@@ -21,7 +21,7 @@ use include_dir::{Dir, include_dir};
 
 pub use diagnostic::Diagnostic;
 pub use entry::{Citation, Entry, Link, Origin, Size, SizeUnit};
-pub use vocabulary::{Term, VocabName, Vocabulary};
+pub use vocabulary::{Code, Term, VocabName, Vocabulary};
 
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/catalogue");
 

@@ -25,6 +25,38 @@ pub struct Term {
     /// licence need not state it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// Standard codes for the value (SNOMED CT, DICOM Body Part Examined, NCBI Taxonomy), each
+    /// with the public file it was read from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
+}
+
+/// A code of a standard terminology for a vocabulary value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    /// "SNOMED CT", "DICOM Body Part Examined" or "NCBI Taxonomy".
+    pub system: String,
+    pub code: String,
+    /// The code's meaning as its terminology words it ("Brain structure").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<String>,
+    /// Where the code was read.
+    pub source: String,
+}
+
+impl Term {
+    /// "SNOMED CT 12738006 (Brain structure); DICOM Body Part Examined BRAIN", for hovers.
+    pub fn codes_text(&self) -> String {
+        self.codes
+            .iter()
+            .map(|c| match &c.meaning {
+                Some(m) => format!("{} {} ({m})", c.system, c.code),
+                None => format!("{} {}", c.system, c.code),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// One vocabulary: its values in file order.

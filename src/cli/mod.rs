@@ -374,7 +374,11 @@ fn truncate(s: &str, max: usize) -> String {
 
 fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> anyhow::Result<()> {
     if json {
-        serde_json::to_writer_pretty(&mut *out, e)?;
+        let mut doc = serde_json::to_value(e)?;
+        if let Some(object) = doc.as_object_mut() {
+            object.insert("codes".to_owned(), codes_of(catalogue, e)?);
+        }
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -475,6 +479,25 @@ fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> a
     Ok(())
 }
 
+/// The standard codes of an entry's facet values, by facet then value:
+/// `{"body_parts": {"brain": [{"system": "SNOMED CT", "code": "12738006", …}]}}`.
+fn codes_of(catalogue: &Catalogue, e: &Entry) -> anyhow::Result<serde_json::Value> {
+    let mut by_facet = serde_json::Map::new();
+    for facet in FacetKind::ALL {
+        let terms = catalogue.vocabulary.terms(facet.vocab());
+        let mut by_value = serde_json::Map::new();
+        for value in facet.values_of(e) {
+            if let Some(term) = terms.get(value).filter(|t| !t.codes.is_empty()) {
+                by_value.insert(value.to_owned(), serde_json::to_value(&term.codes)?);
+            }
+        }
+        if !by_value.is_empty() {
+            by_facet.insert(facet.key().to_owned(), by_value.into());
+        }
+    }
+    Ok(by_facet.into())
+}
+
 fn facets_cmd(out: &mut impl Write, catalogue: &Catalogue, json: bool) -> anyhow::Result<()> {
     let all: Vec<_> = FacetKind::ALL
         .iter()
@@ -483,10 +506,20 @@ fn facets_cmd(out: &mut impl Write, catalogue: &Catalogue, json: bool) -> anyhow
     if json {
         let mut map = serde_json::Map::new();
         for counts in &all {
-            map.insert(
-                counts.facet.key().to_owned(),
-                serde_json::to_value(&counts.values)?,
-            );
+            let mut values = serde_json::to_value(&counts.values)?;
+            // Each value with standard codes carries them (SNOMED CT, NCBI Taxonomy…).
+            let terms = catalogue.vocabulary.terms(counts.facet.vocab());
+            for value in values.as_array_mut().into_iter().flatten() {
+                let codes = value["value"]
+                    .as_str()
+                    .and_then(|v| terms.get(v))
+                    .map(|t| &t.codes)
+                    .filter(|c| !c.is_empty());
+                if let (Some(codes), Some(object)) = (codes, value.as_object_mut()) {
+                    object.insert("codes".to_owned(), serde_json::to_value(codes)?);
+                }
+            }
+            map.insert(counts.facet.key().to_owned(), values);
         }
         let doc = serde_json::json!({ "total": catalogue.entries.len(), "facets": map });
         serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -18,6 +18,8 @@ fn keywords(entry: &Entry, vocab: &Vocabulary) -> String {
             if let Some(term) = vocab.terms(facet.vocab()).get(value) {
                 words.push(term.label.clone());
                 words.extend(term.synonyms.iter().cloned());
+                // A search for a standard code ("12738006", SNOMED CT for brain) finds the value.
+                words.extend(term.codes.iter().map(|c| c.code.clone()));
             }
         }
     }

@@ -66,7 +66,18 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                             } else {
                                 egui::RichText::new(text)
                             };
-                            if ui.checkbox(&mut checked, text).changed() {
+                            let codes = app
+                                .catalogue
+                                .vocabulary
+                                .terms(facet.vocab())
+                                .get(&value.value)
+                                .map(|t| t.codes_text())
+                                .unwrap_or_default();
+                            let mut response = ui.checkbox(&mut checked, text);
+                            if !codes.is_empty() {
+                                response = response.on_hover_text(codes);
+                            }
+                            if response.changed() {
                                 commands.push(Command::ToggleFacet(facet, value.value.clone()));
                             }
                         }
