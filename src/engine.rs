@@ -90,6 +90,8 @@ pub struct Built {
     pub engine: SearchEngine,
     /// For the front end to report (e.g. a corrupt store file that was moved aside and rebuilt).
     pub warnings: Vec<String>,
+    /// Why the embedder in use is not the one chosen (see `Embedders::fallback`).
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +123,11 @@ fn open_for(
     let mut store = Store::open(location, model, dimension)?;
     let warnings = std::mem::take(&mut store.warnings);
     let engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)?;
-    Ok(Built { engine, warnings })
+    Ok(Built {
+        engine,
+        warnings,
+        fallback: None,
+    })
 }
 
 /// Loads the chosen embedder (`None` for keyword search only). A remote service is probed once,
@@ -143,7 +149,7 @@ pub fn load_embedder(choice: &EmbedderChoice) -> Result<Option<Embedders>, Embed
 /// The whole recipe, for a front end that can wait: loads the embedder, opens the engine with the
 /// vector index of the embedder's model, and computes the vectors the store lacks, calling
 /// `progress(done, total)` first with `done` 0 and then after each batch (not at all when nothing
-/// is missing). A fallback from a remote service to the embedded model is among the warnings.
+/// is missing). A fallback from a remote service to the embedded model is in `Built::fallback`.
 pub fn build(
     catalogue: &Catalogue,
     location: &Location,
@@ -159,7 +165,7 @@ pub fn build(
         embedders.documents.id(),
         embedders.documents.dimension(),
     )?;
-    built.warnings.extend(embedders.fallback.clone());
+    built.fallback = embedders.fallback.clone();
     let pending = built.engine.pending_embeddings()?;
     if !pending.is_empty() {
         progress(0, pending.len());

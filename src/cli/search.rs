@@ -47,7 +47,7 @@ pub fn engine(
         },
     )
     .context("preparing the search engine")?;
-    for warning in &built.warnings {
+    for warning in built.warnings.iter().chain(&built.fallback) {
         eprintln!("warning: {warning}");
     }
     Ok(built.engine)

@@ -219,17 +219,13 @@ impl App {
         self.query_vector = None;
         self.plan = None;
         self.results_key = None;
-        self.embedder_note = built
-            .warnings
-            .iter()
-            .find(|w| w.contains("remote"))
-            .cloned();
-        for warning in &built.warnings {
+        for warning in built.warnings.iter().chain(&built.fallback) {
             tracing::warn!("{warning}");
         }
-        if let Some(first) = built.warnings.first() {
+        if let Some(first) = built.fallback.iter().chain(&built.warnings).next() {
             self.set_status(first.clone());
         }
+        self.embedder_note = built.fallback;
     }
 
     /// Embeds one sentence with the remote embedder of Preferences, in the background.
