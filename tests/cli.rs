@@ -698,3 +698,38 @@ fn a_search_for_a_snomed_code_finds_the_entries_with_that_body_part() {
         .unwrap();
     assert!(brain["codes"].as_array().is_some_and(|c| !c.is_empty()));
 }
+
+#[test]
+fn csv_exports_carry_usage_terms_and_standard_codes() {
+    let out = medatlas(&["export", "--format", "csv", "--body-part", "brain"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    for column in [
+        "licence_family",
+        "commercial_use",
+        "redistribution",
+        "checked",
+        "codes",
+    ] {
+        assert!(headers.iter().any(|h| h == column), "{column}");
+    }
+    let codes = headers.iter().position(|h| h == "codes").unwrap();
+    let id = headers.iter().position(|h| h == "id").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let adni = rows
+        .iter()
+        .find(|r| &r[id] == "adni")
+        .expect("adni exported");
+    assert!(
+        adni[codes].contains("brain: SNOMED CT 12738006"),
+        "{}",
+        &adni[codes]
+    );
+    assert!(
+        adni[codes].contains("human: NCBI Taxonomy 9606"),
+        "{}",
+        &adni[codes]
+    );
+}

@@ -223,6 +223,11 @@ fn csv_text(catalogue: &Catalogue, citer: &Citer, entries: &[&Entry]) -> anyhow:
         "dois",
         "citation_apa",
         "unverified",
+        "licence_family",
+        "commercial_use",
+        "redistribution",
+        "checked",
+        "codes",
     ])?;
     for e in entries {
         let size = e.size.as_ref().map(|s| s.summary()).unwrap_or_default();
@@ -268,9 +273,29 @@ fn csv_text(catalogue: &Catalogue, citer: &Citer, entries: &[&Entry]) -> anyhow:
             &dois,
             &apa,
             &e.unverified.join("; "),
+            e.licence.family(&catalogue.vocabulary),
+            e.terms.as_ref().map_or("", |t| t.commercial_use.as_str()),
+            e.terms.as_ref().map_or("", |t| t.redistribution.as_str()),
+            e.checked.as_deref().unwrap_or(""),
+            &codes(catalogue, e),
         ])?;
     }
     Ok(String::from_utf8(writer.into_inner()?)?)
+}
+
+/// The standard codes of the entry's facet values: "brain: SNOMED CT 12738006 (Brain); human: NCBI
+/// Taxonomy 9606 (Homo sapiens)".
+fn codes(catalogue: &Catalogue, e: &Entry) -> String {
+    let mut out = Vec::new();
+    for facet in FacetKind::ALL {
+        let terms = catalogue.vocabulary.terms(facet.vocab());
+        for value in facet.values_of(e) {
+            if let Some(term) = terms.get(value).filter(|t| !t.codes.is_empty()) {
+                out.push(format!("{value}: {}", term.codes_text()));
+            }
+        }
+    }
+    out.join(" | ")
 }
 
 /// Markdown table cells may not hold `|` or line breaks.
