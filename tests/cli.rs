@@ -258,7 +258,7 @@ fn broken_user_files_never_stop_the_cli() {
         util::catalogue().entries.len() + 1
     );
     let err = stderr(&out);
-    assert!(err.contains("warning: 52 catalogue problem(s)"), "{err}");
+    assert!(err.contains("warning: 56 catalogue problem(s)"), "{err}");
     assert!(err.contains("unknown-modality.toml:12:15"), "{err}");
 }
 

@@ -354,11 +354,15 @@ pub struct Citation {
     /// A CSL item type, e.g. `article-journal` or `dataset`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Empty only for a resource (a web site, a repository, a data set) whose source names no author.
+    #[serde(default)]
     pub authors: Vec<String>,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
-    pub year: i32,
+    /// Absent only for a resource whose source gives no date ("n.d." in author-date styles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -389,9 +393,29 @@ pub struct Citation {
     pub source: String,
     #[serde(default)]
     pub unverified: Vec<String>,
+    /// The provider asks users of the data to cite this one.
+    #[serde(default)]
+    pub required: bool,
 }
 
 impl Citation {
+    /// Publication types: these always name their authors and year; a resource (a data set, a web
+    /// page) may lack either when its source gives none.
+    pub const PUBLICATION_TYPES: [&'static str; 7] = [
+        "article-journal",
+        "paper-conference",
+        "chapter",
+        "book",
+        "article",
+        "thesis",
+        "report",
+    ];
+
+    /// True for a publication (see [`Citation::PUBLICATION_TYPES`]).
+    pub fn is_publication(&self) -> bool {
+        Self::PUBLICATION_TYPES.contains(&self.kind.as_str())
+    }
+
     /// True when the citation has a DOI whose value no note marks as unverified.
     pub fn has_verified_doi(&self) -> bool {
         self.doi.is_some() && !self.unverified.iter().any(|f| f == "doi")

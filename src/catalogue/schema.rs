@@ -9,8 +9,8 @@
 //! that field left out, and the field is required exactly when serde then reports it missing (so
 //! `#[serde(default)]` and `Option` both make a field optional, as they do when a file is read).
 //!
-//! The shapes a catalogue file uses are strings, integers, lists of strings, tables and lists of
-//! tables. A field of any other shape (a float, a bool, an enum, a flattened struct...) is recorded
+//! The shapes a catalogue file uses are strings, integers, booleans, lists of strings, tables and lists
+//! of tables. A field of any other shape (a float, an enum, a flattened struct...) is recorded
 //! as `Ty::Unsupported` and listed in `Schema::problems`, as is a probe that fails (serde lists a
 //! field's `alias`es as further fields, so the probe's table holds the field twice); the validator's
 //! tests require the list to be empty for `Entry`, so such a field is caught before it ships, and
@@ -29,6 +29,7 @@ use serde::de::{
 pub enum Ty {
     Str,
     Int,
+    Bool,
     StrList,
     Table(Vec<Field>),
     TableList(Vec<Field>),
@@ -42,6 +43,7 @@ impl Ty {
         match self {
             Ty::Str => "a string",
             Ty::Int => "an integer",
+            Ty::Bool => "true or false",
             Ty::StrList => "a list of strings",
             Ty::Table(_) => "a table",
             Ty::TableList(_) => "an array of tables ([[...]])",
@@ -110,6 +112,7 @@ enum Shape {
     Unknown,
     Str,
     Int,
+    Bool,
     List(Box<Shape>),
     Table(Vec<(&'static str, Shape)>),
     Unsupported(&'static str),
@@ -121,6 +124,7 @@ impl Shape {
             Shape::Unknown => "never read",
             Shape::Str => "a string",
             Shape::Int => "an integer",
+            Shape::Bool => "a boolean",
             Shape::List(_) => "a list",
             Shape::Table(_) => "a table",
             Shape::Unsupported(what) => what,
@@ -145,6 +149,7 @@ impl<T: DeserializeOwned> Derive<T> {
                 let ty = match shape {
                     Shape::Str => Ty::Str,
                     Shape::Int => Ty::Int,
+                    Shape::Bool => Ty::Bool,
                     Shape::List(item) => match *item {
                         Shape::Str => Ty::StrList,
                         Shape::Table(fields) => Ty::TableList(self.fields(fields)),
@@ -322,7 +327,8 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ProbeError> {
-        self.record("a bool", || visitor.visit_bool(false))
+        *self.out = Shape::Bool;
+        visitor.visit_bool(false)
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ProbeError> {
@@ -557,18 +563,16 @@ mod tests {
             ok: String,
             flag: bool,
             ratio: Option<f64>,
+            letter: char,
             pairs: Vec<u8>,
         }
         let schema = Schema::of::<Odd>();
         assert_eq!(field(&schema.fields, "ok").ty, Ty::Str);
-        assert_eq!(
-            field(&schema.fields, "flag").ty,
-            Ty::Unsupported("a bool".into())
-        );
+        assert_eq!(field(&schema.fields, "flag").ty, Ty::Bool);
         // Each odd field is reported, not only the first: the walk answers what it can.
         for (name, what) in [
-            ("flag", "a bool"),
             ("ratio", "a float"),
+            ("letter", "a char"),
             ("pairs", "a list of items each an integer"),
         ] {
             assert_eq!(field(&schema.fields, name).ty, Ty::Unsupported(what.into()));

@@ -278,7 +278,7 @@ impl<'a> Checker<'a> {
         let span = value.span();
         match (ty, value.get_ref()) {
             (Ty::Str, DeValue::String(s)) => self.check_nonempty(s, span, field_path),
-            (Ty::Int, DeValue::Integer(_)) => {}
+            (Ty::Int, DeValue::Integer(_)) | (Ty::Bool, DeValue::Boolean(_)) => {}
             (Ty::StrList, DeValue::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     let item_path = format!("{field_path}[{i}]");
@@ -315,6 +315,7 @@ impl<'a> Checker<'a> {
                 let help = match ty {
                     Ty::Str => "write it in double quotes, e.g. \"text\"",
                     Ty::Int => "write a whole number without quotes, e.g. 2010",
+                    Ty::Bool => "write true or false without quotes",
                     Ty::StrList => "write a list of quoted strings, e.g. [\"CT\", \"MR\"]",
                     Ty::Table(_) => "write it as a [table] section",
                     Ty::TableList(_) => "write each item as a [[table]] section",
@@ -829,11 +830,11 @@ impl<'a> Checker<'a> {
                 Some("accepted: primary, secondary".into()),
             );
         }
-        if c.authors.is_empty() {
+        if c.authors.is_empty() && c.is_publication() {
             self.report(
                 path!["citations", i, "authors"],
-                "a citation needs at least one author",
-                Some("use an organisation name when no person is named".into()),
+                format!("a citation of type \"{}\" needs at least one author", c.kind),
+                Some("use an organisation name when no person is named; only a resource (a data set or web page) may name none".into()),
             );
         }
         for (j, author) in c.authors.iter().chain(&c.editors).enumerate() {
@@ -850,13 +851,26 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&c.year) {
-            self.report(
+        match c.year {
+            Some(year) if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&year) => self.report(
                 path!["citations", i, "year"],
-                format!("impossible year {}", c.year),
+                format!("impossible year {year}"),
                 Some(format!(
                     "give a year between {EARLIEST_YEAR} and {LATEST_YEAR}"
                 )),
+            ),
+            None if c.is_publication() => self.report(
+                path!["citations", i, "year"],
+                format!("a citation of type \"{}\" needs a year", c.kind),
+                Some("only a resource (a data set or web page) whose source gives no date may leave it out".into()),
+            ),
+            _ => {}
+        }
+        if c.month.is_some() && c.year.is_none() {
+            self.report(
+                path!["citations", i, "month"],
+                "a month without a year",
+                Some("give the year too, or leave the month out".into()),
             );
         }
         if let Some(month) = c.month

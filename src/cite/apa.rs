@@ -53,13 +53,35 @@ fn pages_en_dash(pages: &str) -> String {
     }
 }
 
+/// A resource with no named author: APA moves the title into the author's place, before the date.
+fn unauthored(title: &str, date: &str, c: &Citation) -> String {
+    let described = if c.kind == "dataset" {
+        format!("{title} [Data set].")
+    } else {
+        end_sentence(title)
+    };
+    let mut out = format!("{described} ({date}).");
+    if let Some(source) = c.publisher.as_ref().or(c.container.as_ref()) {
+        out.push(' ');
+        out.push_str(&end_sentence(source));
+    }
+    if let Some(link) = best_link(c) {
+        out.push(' ');
+        out.push_str(&link);
+    }
+    out
+}
+
 pub fn reference(citer: &Citer, c: &Citation) -> String {
-    let mut out = format!(
-        "{} ({}). ",
-        authors(&c.authors, super::authors_incomplete(c)),
-        c.year
-    );
+    let date = c.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string());
     let title = citer.sentence_case(&c.title);
+    if c.authors.is_empty() {
+        return unauthored(&title, &date, c);
+    }
+    let mut out = format!(
+        "{} ({date}). ",
+        authors(&c.authors, super::authors_incomplete(c)),
+    );
     match c.kind.as_str() {
         "article-journal" => {
             out.push_str(&end_sentence(&title));

@@ -1,5 +1,6 @@
-//! BibTeX records. Keys are `<id><year>`, with a letter added for a second citation of the same
-//! entry and year, so they are stable and unique across a whole export.
+//! BibTeX records. Keys are `<id><year>` (`<id>` alone for an undated resource), with a letter added
+//! for a second citation of the same entry and year, so they are stable and unique across a whole
+//! export.
 
 use super::names::Name;
 use super::split_pages;
@@ -17,7 +18,8 @@ pub fn key(entry: &Entry, index: usize) -> String {
         0 => String::new(),
         n => char::from(b'a' + (n as u8).min(25)).to_string(),
     };
-    format!("{}{}{suffix}", entry.id, citation.year)
+    let year = citation.year.map(|y| y.to_string()).unwrap_or_default();
+    format!("{}{year}{suffix}", entry.id)
 }
 
 /// Escapes BibTeX's special characters and braces runs of non-ASCII letters (kept as UTF-8) so
@@ -108,17 +110,16 @@ pub fn record(key: &str, c: &Citation) -> String {
         "thesis" => "phdthesis",
         _ => "misc",
     };
-    let mut fields: Vec<(&str, String)> = vec![
-        ("author", {
-            let mut authors = names(&c.authors);
-            if super::authors_incomplete(c) {
-                // BibTeX's own marker for a list that goes on: styles print "et al.".
-                authors.push_str(" and others");
-            }
-            authors
-        }),
-        ("title", title(&c.title)),
-    ];
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    if !c.authors.is_empty() {
+        let mut authors = names(&c.authors);
+        if super::authors_incomplete(c) {
+            // BibTeX's own marker for a list that goes on: styles print "et al.".
+            authors.push_str(" and others");
+        }
+        fields.push(("author", authors));
+    }
+    fields.push(("title", title(&c.title)));
     if let Some(container) = &c.container {
         let field = match kind {
             "article" => "journal",
@@ -132,7 +133,9 @@ pub fn record(key: &str, c: &Citation) -> String {
     if !c.editors.is_empty() {
         fields.push(("editor", names(&c.editors)));
     }
-    fields.push(("year", c.year.to_string()));
+    if let Some(year) = c.year {
+        fields.push(("year", year.to_string()));
+    }
     if let Some(month) = c.month {
         fields.push(("month", month.to_string()));
     }

@@ -36,7 +36,9 @@ pub fn item(key: &str, c: &Citation) -> Value {
     put("id", key.into());
     put("type", c.kind.clone().into());
     put("title", c.title.clone().into());
-    put("author", names(&c.authors));
+    if !c.authors.is_empty() {
+        put("author", names(&c.authors));
+    }
     if !c.editors.is_empty() {
         put("editor", names(&c.editors));
     }
@@ -49,11 +51,13 @@ pub fn item(key: &str, c: &Citation) -> Value {
         };
         put(field, container.clone().into());
     }
-    let date_parts = match c.month {
-        Some(m) => json!([[c.year, m]]),
-        None => json!([[c.year]]),
-    };
-    put("issued", json!({ "date-parts": date_parts }));
+    if let Some(year) = c.year {
+        let date_parts = match c.month {
+            Some(m) => json!([[year, m]]),
+            None => json!([[year]]),
+        };
+        put("issued", json!({ "date-parts": date_parts }));
+    }
     for (field, value) in [
         ("volume", &c.volume),
         ("issue", &c.issue),

@@ -39,9 +39,11 @@ pub fn record(c: &Citation) -> String {
     if let Some(container) = &c.container {
         line(&mut out, "T2", container);
     }
-    line(&mut out, "PY", &c.year.to_string());
-    if let Some(month) = c.month {
-        line(&mut out, "DA", &format!("{}/{month:02}//", c.year));
+    if let Some(year) = c.year {
+        line(&mut out, "PY", &year.to_string());
+        if let Some(month) = c.month {
+            line(&mut out, "DA", &format!("{year}/{month:02}//"));
+        }
     }
     if let Some(v) = &c.volume {
         line(&mut out, "VL", v);

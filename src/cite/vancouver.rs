@@ -56,9 +56,23 @@ pub fn elide_pages(pages: &str) -> String {
     format!("{first}-{}", &last_num[common..])
 }
 
+/// " Source; 2020." with whichever of the two is known (NLM: publisher or place, then date).
+fn source_and_year(source: Option<&String>, year: Option<i32>) -> String {
+    match (source, year) {
+        (Some(source), Some(year)) => format!(" {source}; {year}."),
+        (Some(source), None) => format!(" {}", end_sentence(source)),
+        (None, Some(year)) => format!(" {year}."),
+        (None, None) => String::new(),
+    }
+}
+
 pub fn reference(citer: &Citer, c: &Citation) -> String {
-    let mut out = authors(&c.authors, super::authors_incomplete(c));
-    out.push(' ');
+    // NLM starts with the title when no author is named.
+    let mut out = if c.authors.is_empty() {
+        String::new()
+    } else {
+        authors(&c.authors, super::authors_incomplete(c)) + " "
+    };
     let title = end_sentence(&citer.sentence_case(&c.title));
     match c.kind.as_str() {
         "article-journal" => {
@@ -66,7 +80,9 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
             if let Some(container) = &c.container {
                 out.push_str(&format!(" {}.", container.trim_end_matches('.')));
             }
-            out.push_str(&format!(" {}", c.year));
+            if let Some(year) = c.year {
+                out.push_str(&format!(" {year}"));
+            }
             if let Some(volume) = &c.volume {
                 out.push_str(&format!(";{volume}"));
             }
@@ -83,10 +99,7 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
             if let Some(container) = &c.container {
                 out.push_str(&format!(" In: {}{}.", editors(&c.editors), container));
             }
-            match &c.publisher {
-                Some(publisher) => out.push_str(&format!(" {publisher}; {}.", c.year)),
-                None => out.push_str(&format!(" {}.", c.year)),
-            }
+            out.push_str(&source_and_year(c.publisher.as_ref(), c.year));
             if let Some(pages) = &c.pages {
                 out.push_str(&format!(" p. {}.", elide_pages(pages)));
             }
@@ -94,10 +107,7 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
         "dataset" => {
             out.push_str(&format!("{} [dataset].", title.trim_end_matches('.')));
             let source = c.publisher.as_ref().or(c.container.as_ref());
-            match source {
-                Some(source) => out.push_str(&format!(" {source}; {}.", c.year)),
-                None => out.push_str(&format!(" {}.", c.year)),
-            }
+            out.push_str(&source_and_year(source, c.year));
         }
         "article" => {
             out.push_str(&format!("{} [Preprint].", title.trim_end_matches('.')));
@@ -108,14 +118,14 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
                 }
                 out.push(';');
             }
-            out.push_str(&format!(" {}.", c.year));
+            if let Some(year) = c.year {
+                out.push_str(&format!(" {year}."));
+            }
         }
         _ => {
             out.push_str(&title);
-            if let Some(source) = c.publisher.as_ref().or(c.container.as_ref()) {
-                out.push_str(&format!(" {source};"));
-            }
-            out.push_str(&format!(" {}.", c.year));
+            let source = c.publisher.as_ref().or(c.container.as_ref());
+            out.push_str(&source_and_year(source, c.year));
         }
     }
     if let Some(doi) = &c.doi {

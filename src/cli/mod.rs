@@ -457,12 +457,20 @@ fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> a
             .as_deref()
             .map(|d| format!(" https://doi.org/{d}"))
             .unwrap_or_default();
+        let role = if c.required {
+            format!("{}, required", c.role)
+        } else {
+            c.role.clone()
+        };
+        let authors = if c.authors.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", c.authors.join("; "))
+        };
+        let year = c.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string());
         writeln!(
             out,
-            "  [{}] {} ({}). {}. {}.{doi}",
-            c.role,
-            c.authors.join("; "),
-            c.year,
+            "  [{role}] {authors}({year}). {}. {}.{doi}",
             c.title,
             c.container.as_deref().unwrap_or("")
         )?;

@@ -251,6 +251,21 @@ fn citations_ui(app: &App, e: &Entry, ui: &mut egui::Ui, commands: &mut Vec<Comm
     if let Some(reason) = &e.no_citation {
         ui.weak(format!("No formal citation known: {reason}"));
     }
+    let required: Vec<String> = e
+        .citations
+        .iter()
+        .filter(|c| c.required)
+        .map(|c| {
+            let year = c.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string());
+            format!("{} ({year})", c.title)
+        })
+        .collect();
+    if !required.is_empty() {
+        ui.label(format!(
+            "The provider requires citing: {}",
+            required.join("; ")
+        ));
+    }
     let text = app.citer.entry(e, app.state.citation_format);
     let mut shown = text.clone();
     let label = ui.weak("Citation text (select to copy part of it):");
