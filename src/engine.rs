@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::catalogue::{Catalogue, CatalogueError, LoadOptions};
 use crate::embed::remote::{FallbackEmbedder, RemoteConfig, RemoteEmbedder};
 use crate::embed::{self, CachedEmbedder, EmbedError, Embedder, MiniLm};
+use crate::search::shipped::ShippedVectors;
 use crate::search::{SearchEngine, SearchError, embed_pending};
 use crate::store::{Location, Store, StoreError};
 
@@ -121,13 +122,26 @@ fn open_for(
     dimension: usize,
 ) -> Result<Built, EngineError> {
     let mut store = Store::open(location, model, dimension)?;
-    let warnings = std::mem::take(&mut store.warnings);
-    let engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)?;
+    let mut warnings = std::mem::take(&mut store.warnings);
+    let mut engine = SearchEngine::new(&catalogue.entries, &catalogue.vocabulary, store, None)?;
+    if let Some(warning) = use_shipped_vectors(&mut engine)? {
+        warnings.push(warning);
+    }
     Ok(Built {
         engine,
         warnings,
         fallback: None,
     })
+}
+
+/// Stores the shipped vectors of the bundled catalogue (see `search::shipped`); a damaged asset is a
+/// warning, and the documents are then embedded as usual.
+fn use_shipped_vectors(engine: &mut SearchEngine) -> Result<Option<String>, EngineError> {
+    if let Err(e) = ShippedVectors::bundled() {
+        return Ok(Some(format!("{e}; the catalogue will be embedded instead")));
+    }
+    engine.store_shipped_vectors()?;
+    Ok(None)
 }
 
 /// Loads the chosen embedder (`None` for keyword search only). A remote service is probed once,

@@ -131,6 +131,10 @@ fn bibtex_parses_with_a_real_parser_and_keeps_the_fields() {
             let expected_type = match citation.kind.as_str() {
                 "article-journal" => "article",
                 "paper-conference" => "inproceedings",
+                "chapter" => "incollection",
+                "book" => "book",
+                "report" => "techreport",
+                "thesis" => "phdthesis",
                 _ => "misc",
             };
             assert_eq!(
@@ -158,7 +162,9 @@ fn ris_round_trips_through_a_parser() {
     assert_eq!(parsed.len(), originals.len());
     for (p, o) in parsed.iter().zip(originals) {
         assert_eq!(squash(&p.title), squash(&o.title));
-        assert_eq!(p.authors.len(), o.authors.len(), "{}", o.title);
+        // The parser splits a name at "&", as in an organisation's name ("Medicine & Imaging").
+        let ampersands: usize = o.authors.iter().map(|a| a.matches(" & ").count()).sum();
+        assert_eq!(p.authors.len(), o.authors.len() + ampersands, "{}", o.title);
         assert_eq!(
             p.doi.as_deref().map(str::to_lowercase),
             o.doi.as_deref().map(str::to_lowercase),

@@ -733,3 +733,51 @@ fn csv_exports_carry_usage_terms_and_standard_codes() {
         &adni[codes]
     );
 }
+
+/// The catalogue expansion's contract (`expansion-ids.tsv`): every `must` id and at least 30
+/// `maybe` ids are in the bundled catalogue, with the curated tier the spec proposes unless the
+/// entry says why not, and marked as added by the expansion.
+#[test]
+fn the_expansion_ids_are_in_the_catalogue() {
+    let text = std::fs::read_to_string(data("expansion-ids.tsv")).expect("expansion ids");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 156);
+    let catalogue = util::catalogue();
+    let mut missing_must = Vec::new();
+    let mut maybe_present = 0;
+    for row in &rows {
+        let (id, tier, priority) = (row[0], row[3].trim(), row[4].trim());
+        let Some(entry) = catalogue.get(id) else {
+            if priority == "must" {
+                missing_must.push(id);
+            }
+            continue;
+        };
+        if priority == "maybe" {
+            maybe_present += 1;
+        }
+        assert_eq!(entry.added.as_deref(), Some("catalogue-expansion"), "{id}");
+        assert_eq!(entry.tier_source.as_deref(), Some("curated"), "{id}");
+        let proposed: u8 = tier.parse().expect("tier");
+        assert!(
+            entry.tier == Some(proposed) || entry.tier_note.is_some(),
+            "{id}: tier {:?} differs from the proposed {proposed} without a tier_note",
+            entry.tier
+        );
+    }
+    assert!(
+        missing_must.is_empty(),
+        "must ids missing: {missing_must:?}"
+    );
+    assert!(maybe_present >= 30, "only {maybe_present} maybe ids");
+    assert!(
+        catalogue.entries.len() >= 184,
+        "{} entries",
+        catalogue.entries.len()
+    );
+}

@@ -14,3 +14,4 @@ mod links;
 mod recipe;
 mod remote_embed;
 mod search;
+mod shipped;

@@ -159,7 +159,8 @@ pub fn record(key: &str, c: &Citation) -> String {
         fields.push(("isbn", escape(v)));
     }
     if let Some(v) = &c.doi {
-        fields.push(("doi", escape(v)));
+        // Verbatim, as biblatex and the doi-aware styles read it (an escaped "\_" would be kept).
+        fields.push(("doi", v.clone()));
     }
     if let Some(v) = &c.url {
         fields.push(("url", v.clone()));

@@ -161,7 +161,7 @@ pub fn export(
 /// it onto the target: an interrupted export or a crash never leaves a half-written file behind, and
 /// a rename within one folder cannot cross file systems. The temporary file is removed on failure.
 /// The caller names the target in its error message.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

@@ -147,6 +147,12 @@ pub enum Command {
         #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout_secs: u64,
     },
+    /// Compute the bundled catalogue's vectors with the embedded model and write them to FILE: the
+    /// asset shipped in the program (`assets/vectors/minilm.bin`), regenerated after catalogue edits.
+    BundleVectors {
+        /// Where to write the vectors, e.g. `assets/vectors/minilm.bin`.
+        file: PathBuf,
+    },
 }
 
 /// Which embedder semantic search uses.
@@ -197,6 +203,9 @@ pub fn run(global: &GlobalArgs, command: Command) -> ExitCode {
 fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
     if let Command::Validate { dirs } = &command {
         return validate(global, dirs);
+    }
+    if let Command::BundleVectors { file } = &command {
+        return bundle_vectors(file);
     }
     let catalogue = global.load_catalogue()?;
     warn_problems(&catalogue);
@@ -268,7 +277,9 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             };
             return links::check_links(&mut out, global, &catalogue, &request);
         }
-        Command::Validate { .. } => unreachable!("handled above"),
+        Command::Validate { .. } | Command::BundleVectors { .. } => {
+            unreachable!("handled above")
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -286,6 +297,34 @@ fn warn_problems(catalogue: &Catalogue) {
     for problem in &catalogue.problems {
         eprintln!("{problem}");
     }
+}
+
+/// Embeds the bundled entries only (never a user's) and writes the shipped-vectors asset.
+fn bundle_vectors(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let catalogue = Catalogue::bundled()?;
+    if !catalogue.problems.is_empty() {
+        for problem in &catalogue.problems {
+            eprintln!("{problem}");
+        }
+        anyhow::bail!("the bundled catalogue has problems: fix them before shipping its vectors");
+    }
+    let model = medatlas::embed::MiniLm::load()?;
+    let started = std::time::Instant::now();
+    let shipped = medatlas::search::shipped::compute(&catalogue.entries, &model, |done, of| {
+        eprint!("\rembedding {done}/{of}");
+    })?;
+    eprintln!();
+    export::write_atomically(file, &shipped.to_bytes())
+        .map_err(|e| anyhow::anyhow!("could not write {}: {e}", file.display()))?;
+    println!(
+        "{}: {} vectors of {} ({} dimensions) in {:.1} s",
+        file.display(),
+        shipped.len(),
+        shipped.model,
+        shipped.dimension,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn validate(global: &GlobalArgs, dirs: &[PathBuf]) -> anyhow::Result<ExitCode> {

@@ -153,7 +153,8 @@ pub fn evaluate(
         if !r.unknown_ids.is_empty() {
             writeln!(
                 out,
-                "  warning: judged ids not in the catalogue: {}",
+                "  {} judged id(s) not in the catalogue, dropped from their queries' judgements: {}",
+                r.unknown_ids.len(),
                 r.unknown_ids.join(", ")
             )?;
         }

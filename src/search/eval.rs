@@ -103,7 +103,7 @@ pub struct EvalReport {
     pub recall_at_5: f64,
     pub mrr: f64,
     pub queries: Vec<QueryScore>,
-    /// Judged ids that are not in the catalogue (a stale query file).
+    /// Judged ids that are not in the catalogue, dropped from the judgements they appear in.
     pub unknown_ids: Vec<String>,
 }
 
@@ -165,9 +165,16 @@ pub fn evaluate(
     let mut queries = Vec::new();
     let mut unknown_ids = Vec::new();
     for j in judged {
-        for (id, _) in &j.grades {
-            if !engine.docs.list.iter().any(|d| &d.id == id) && !unknown_ids.contains(id) {
-                unknown_ids.push(id.clone());
+        // A judged id the catalogue lacks is dropped from this query's judgements (and reported),
+        // so that a missing entry does not silently lower the score.
+        let (grades, unknown): (Vec<_>, Vec<_>) = j
+            .grades
+            .iter()
+            .cloned()
+            .partition(|(id, _)| engine.docs.list.iter().any(|d| &d.id == id));
+        for (id, _) in unknown {
+            if !unknown_ids.contains(&id) {
+                unknown_ids.push(id);
             }
         }
         let results = engine.search(&Query {
@@ -177,7 +184,7 @@ pub fn evaluate(
             ..Default::default()
         })?;
         let ranked: Vec<String> = results.results.iter().map(|h| h.id.clone()).collect();
-        let (ndcg, recall, rr) = score_ranking(&ranked, &j.grades);
+        let (ndcg, recall, rr) = score_ranking(&ranked, &grades);
         queries.push(QueryScore {
             query: j.query.clone(),
             ndcg_at_10: ndcg,

@@ -64,6 +64,8 @@ impl SearchEngine {
         let Some(embedder) = self.embedder.clone() else {
             return Ok(0);
         };
+        // The bundled catalogue's vectors ship with the program (for the embedded model).
+        self.store_shipped_vectors()?;
         let pending = self.store.pending_embeddings()?;
         let total = pending.len();
         let mut done = 0;

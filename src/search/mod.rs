@@ -18,6 +18,7 @@ pub mod index;
 mod indexing;
 mod keyword;
 mod plan;
+pub mod shipped;
 pub mod text;
 mod vector;
 mod work;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+use medatlas::catalogue::facets::FacetKind;
 use medatlas::catalogue::{Catalogue, Entry};
 use medatlas::cite::Citer;
 use medatlas::embed::Embedder;
@@ -18,6 +19,7 @@ use medatlas::search::{Plan, Query, SearchEngine, SearchResults};
 use medatlas::store::Location;
 use poll_promise::Promise;
 
+use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
 
 pub const STATE_KEY: &str = "medatlas-state";
@@ -101,6 +103,8 @@ pub struct App {
     /// Last known health of each link, by URL (from the store, refreshed by "Check links").
     pub link_results: HashMap<String, LinkResult>,
     pub link_check: Option<LinkCheck>,
+    /// Each long facet's find text and "Show all" state (for this session).
+    pub facet_lists: HashMap<FacetKind, FacetList>,
 }
 
 impl App {
@@ -159,6 +163,7 @@ impl App {
             scroll_to_selected: true,
             link_results: HashMap::new(),
             link_check: None,
+            facet_lists: HashMap::new(),
         };
         if let Some(engine) = &app.engine {
             match links::load_results(engine.store()) {

@@ -121,7 +121,14 @@ fn ticking_a_facet_changes_results_and_counts_and_clear_all_resets() {
             e.modalities.iter().any(|m| m == "MG") && e.body_parts.iter().any(|b| b == "breast")
         })
         .count();
-    assert!(breast < 11, "the unfiltered breast count is larger");
+    let all_breast = harness
+        .state()
+        .catalogue
+        .entries
+        .iter()
+        .filter(|e| e.body_parts.iter().any(|b| b == "breast"))
+        .count();
+    assert!(breast < all_breast, "the unfiltered breast count is larger");
     harness.get_by_label(&format!("Breast ({breast})"));
     // The active filter shows as a removable chip.
     harness.get_by_label("Modality: Mammography ×");
@@ -571,4 +578,92 @@ fn the_commercial_use_and_licence_family_facets_filter_the_results() {
             .next()
             .is_some()
     );
+}
+
+#[test]
+fn a_long_facet_shows_its_top_values_finds_the_others_and_shows_all() {
+    let opened = Opened::default();
+    let deps = deps(Vec::new(), &opened);
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 2600.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    let values = harness
+        .state()
+        .results
+        .as_ref()
+        .and_then(|r| r.facets.iter().find(|f| f.facet == FacetKind::BodyPart))
+        .map(|f| f.values.clone())
+        .expect("body part facet");
+    assert!(values.len() > super::facets::TOP_VALUES, "a long facet");
+    let mut by_count = values.clone();
+    by_count.sort_by_key(|v| std::cmp::Reverse(v.count));
+    let top = &by_count[0];
+    // A value outside the top ones is not listed until it is looked for.
+    // With results (a value without any is hidden anyway) and a label no other facet shows.
+    let other_labels: Vec<String> = harness
+        .state()
+        .results
+        .as_ref()
+        .map(|r| {
+            r.facets
+                .iter()
+                .filter(|f| f.facet != FacetKind::BodyPart)
+                .flat_map(|f| f.values.iter().map(|v| v.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rare = by_count[super::facets::TOP_VALUES..]
+        .iter()
+        .find(|v| {
+            v.count > 0
+                && v.count < by_count[super::facets::TOP_VALUES - 1].count
+                && !other_labels.contains(&v.label)
+        })
+        .expect("a value outside the top");
+    let rare_label = format!("{} ({})", rare.label, rare.count);
+    harness.get_by_label(&format!("{} ({})", top.label, top.count));
+    assert!(harness.query_by_label(&rare_label).is_none());
+    harness.get_by_label("Find body part:").click();
+    harness.run();
+    harness
+        .get_by_label("Find body part:")
+        .type_text(&rare.label);
+    harness.run();
+    assert_eq!(
+        harness.state().facet_lists[&FacetKind::BodyPart].filter,
+        rare.label,
+        "typed into the find field"
+    );
+    assert_eq!(harness.state().state.query, "", "the query is untouched");
+    harness.get_by_label(&rare_label);
+    assert!(
+        harness
+            .query_by_label(&format!("{} ({})", top.label, top.count))
+            .is_none()
+            || top.label.contains(&rare.label),
+        "only matching values are listed while finding"
+    );
+    // Cleared, the top values come back; "Show all" lists every value.
+    harness.get_by_label("Find body part:").click();
+    harness.run();
+    for _ in 0..rare.label.chars().count() {
+        harness.key_press(egui::Key::Backspace);
+    }
+    harness.run();
+    assert_eq!(
+        harness.state().facet_lists[&FacetKind::BodyPart].filter,
+        "",
+        "the find field is cleared"
+    );
+    assert!(
+        harness.query_by_label(&rare_label).is_none(),
+        "{rare_label} still shown"
+    );
+    harness
+        .get_by_label(&format!("Show all {}", values.len()))
+        .click();
+    harness.run();
+    harness.get_by_label(&rare_label);
+    harness.get_by_label("Show fewer");
 }
