@@ -48,6 +48,14 @@ fn plain_recipe(model: &dyn Embedder, judged: &[eval::Judged]) -> (f64, f64, f64
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         let ids: Vec<String> = ranked.iter().map(|(_, id)| (*id).to_owned()).collect();
+        if std::env::var_os("MEDATLAS_RECIPE_DEBUG").is_some() {
+            eprintln!(
+                "recipe {:.3} {} {:?}",
+                eval::score_ranking(&ids, &j.grades).0,
+                j.query,
+                &ranked[..10]
+            );
+        }
         let (n, r, m) = eval::score_ranking(&ids, &j.grades);
         totals = (totals.0 + n, totals.1 + r, totals.2 + m);
     }

@@ -44,12 +44,25 @@ impl SearchEngine {
             .chain(evidence.semantic.keys())
             .copied()
             .collect();
+        // The semantic floor: the nearest documents, whatever their similarity.
+        let nearest: HashSet<usize> = if p.semantic_floor > 0 {
+            let mut by_similarity: Vec<(usize, f32)> =
+                evidence.semantic.iter().map(|(&d, &s)| (d, s)).collect();
+            by_similarity.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            by_similarity
+                .into_iter()
+                .take(p.semantic_floor)
+                .map(|(d, _)| d)
+                .collect()
+        } else {
+            HashSet::new()
+        };
         let mut scored = Vec::new();
         for doc in candidates {
             let kw = evidence.keyword.get(&doc).copied();
             let sem = evidence.semantic.get(&doc).copied();
             let exact_name = kw.is_some() && exact_docs.contains(&(doc as u32));
-            let close = sem.is_some_and(|s| s >= p.semantic_threshold);
+            let close = sem.is_some_and(|s| s >= p.semantic_threshold) || nearest.contains(&doc);
             let member = match plan.query.mode {
                 Mode::Keyword => kw.is_some(),
                 Mode::Semantic => close,

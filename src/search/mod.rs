@@ -90,6 +90,9 @@ pub struct FusionParams {
     pub exact_weight: f32,
     /// Cosine similarity above which a document counts as matching semantically.
     pub semantic_threshold: f32,
+    /// The nearest this many documents count as matching semantically whatever their similarity,
+    /// so that a query whose best matches are all below the threshold still lists them.
+    pub semantic_floor: usize,
     /// How many nearest neighbours to consider per query, at most (see `SearchEngine::knn_k`).
     pub knn_k: usize,
     /// Matches per keyword scoring task. FTS5 scores about one match per microsecond here, and
@@ -109,6 +112,7 @@ impl Default for FusionParams {
             keyword_weight: 0.2,
             exact_weight: 0.3,
             semantic_threshold: 0.3,
+            semantic_floor: 10,
             knn_k: 200,
             task_matches: 5_000,
             shard_from: 16_384,
