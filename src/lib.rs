@@ -8,15 +8,19 @@
 //! - `embed`: sentence embeddings (the bundled MiniLM model) behind the `Embedder` trait;
 //! - `search`: keyword, semantic and hybrid ranking, facet counts and retrieval evaluation;
 //! - `links`: background link health checks;
+//! - `shortlist`: the user's named shortlists of datasets, in their own file;
+//! - `compare`: datasets side by side;
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
 #![deny(unsafe_code)]
 
 pub mod catalogue;
 pub mod cite;
+pub mod compare;
 pub mod embed;
 pub mod engine;
 pub mod links;
 pub mod search;
+pub mod shortlist;
 pub mod store;
 
 /// The program's version, for About boxes and User-Agent strings.

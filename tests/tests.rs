@@ -15,3 +15,4 @@ mod recipe;
 mod remote_embed;
 mod search;
 mod shipped;
+mod shortlists;

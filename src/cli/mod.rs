@@ -6,6 +6,7 @@
 mod export;
 mod links;
 mod search;
+mod shortlists;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -147,6 +148,27 @@ pub enum Command {
         #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout_secs: u64,
     },
+    /// Named shortlists of datasets (one per paper or project), kept in the user data folder.
+    Shortlist {
+        #[command(subcommand)]
+        command: shortlists::ShortlistCommand,
+    },
+    /// Datasets side by side: 2 to 6 ids, or the datasets of a shortlist.
+    Compare {
+        ids: Vec<String>,
+        /// Compare the datasets of this shortlist.
+        #[arg(long, value_name = "NAME")]
+        shortlist: Option<String>,
+        /// Print JSON: the ids, names and rows (field, label, values, differs).
+        #[arg(long, conflicts_with_all = ["csv", "markdown"])]
+        json: bool,
+        /// Print CSV (a row per field, a column per dataset).
+        #[arg(long, conflicts_with = "markdown")]
+        csv: bool,
+        /// Print a Markdown table (rows that differ in bold).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Compute the bundled catalogue's vectors with the embedded model and write them to FILE: the
     /// asset shipped in the program (`assets/vectors/minilm.bin`), regenerated after catalogue edits.
     BundleVectors {
@@ -276,6 +298,22 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 timeout_secs,
             };
             return links::check_links(&mut out, global, &catalogue, &request);
+        }
+        Command::Shortlist { command } => shortlists::run(&mut out, &catalogue, command)?,
+        Command::Compare {
+            ids,
+            shortlist,
+            json,
+            csv,
+            markdown,
+        } => {
+            let format = match (json, csv, markdown) {
+                (true, _, _) => shortlists::CompareFormat::Json,
+                (_, true, _) => shortlists::CompareFormat::Csv,
+                (_, _, true) => shortlists::CompareFormat::Markdown,
+                _ => shortlists::CompareFormat::Table,
+            };
+            shortlists::compare(&mut out, &catalogue, ids, shortlist, format)?;
         }
         Command::Validate { .. } | Command::BundleVectors { .. } => {
             unreachable!("handled above")

@@ -19,6 +19,9 @@ use medatlas::search::{Plan, Query, SearchEngine, SearchResults};
 use medatlas::store::Location;
 use poll_promise::Promise;
 
+use medatlas::compare::Comparison;
+use medatlas::shortlist::{ShortlistFile, Shortlists};
+
 use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
 
@@ -34,6 +37,8 @@ pub struct Deps {
     /// Load the embedded model in the background (off in UI tests, which test keyword search).
     pub load_model: bool,
     pub opener: Opener,
+    /// The user's shortlists file (`None`: shortlists are kept for this session only).
+    pub shortlists: Option<ShortlistFile>,
 }
 
 impl Deps {
@@ -43,6 +48,7 @@ impl Deps {
             store,
             load_model: true,
             opener: Box::new(|url| open::that_detached(url).map_err(|e| e.to_string())),
+            shortlists: ShortlistFile::default_location(),
         }
     }
 }
@@ -105,6 +111,18 @@ pub struct App {
     pub link_check: Option<LinkCheck>,
     /// Each long facet's find text and "Show all" state (for this session).
     pub facet_lists: HashMap<FacetKind, FacetList>,
+    /// The user's shortlists, their file, and why that file could not be read (then it is never
+    /// written over: changes stay in this session and the status bar says so).
+    pub shortlists: Shortlists,
+    pub shortlist_file: Option<ShortlistFile>,
+    pub shortlist_problem: Option<String>,
+    pub show_shortlists: bool,
+    pub show_overview: bool,
+    /// The shortlist window's name field, and the datasets ticked for comparison.
+    pub shortlist_name_edit: String,
+    pub compare_picks: std::collections::BTreeSet<String>,
+    /// The comparison shown, if any.
+    pub comparison: Option<Comparison>,
 }
 
 impl App {
@@ -164,7 +182,16 @@ impl App {
             link_results: HashMap::new(),
             link_check: None,
             facet_lists: HashMap::new(),
+            shortlists: Shortlists::default(),
+            shortlist_file: deps.shortlists,
+            shortlist_problem: None,
+            show_shortlists: false,
+            show_overview: false,
+            shortlist_name_edit: String::new(),
+            compare_picks: Default::default(),
+            comparison: None,
         };
+        app.load_shortlists();
         if let Some(engine) = &app.engine {
             match links::load_results(engine.store()) {
                 Ok(results) => app.link_results = results,
@@ -427,6 +454,89 @@ impl App {
         }
     }
 
+    /// Reads the shortlists file; a file that cannot be read is reported and left alone.
+    fn load_shortlists(&mut self) {
+        let Some(file) = &self.shortlist_file else {
+            return;
+        };
+        match file.load() {
+            Ok(lists) => self.shortlists = lists,
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.set_status(format!("Shortlists not loaded: {e}"));
+                self.shortlist_problem = Some(e.to_string());
+            }
+        }
+        if self
+            .state
+            .active_shortlist
+            .as_ref()
+            .is_none_or(|a| self.shortlists.get(a).is_none())
+        {
+            self.state.active_shortlist = self.shortlists.names().first().map(|n| (*n).to_owned());
+        }
+        self.shortlist_name_edit = self.state.active_shortlist.clone().unwrap_or_default();
+    }
+
+    /// Writes the shortlists file (atomically, keeping the previous version as a backup), unless
+    /// it could not be read at start.
+    fn save_shortlists(&mut self) {
+        let Some(file) = &self.shortlist_file else {
+            return;
+        };
+        if let Some(problem) = &self.shortlist_problem {
+            self.set_status(format!(
+                "Shortlist changes are not saved: the shortlists file could not be read ({problem})"
+            ));
+            return;
+        }
+        if let Err(e) = file.save(&self.shortlists) {
+            tracing::warn!("{e}");
+            self.set_status(format!("Shortlists not saved: {e}"));
+        }
+    }
+
+    /// The active shortlist's name, when it exists.
+    pub fn active_shortlist_name(&self) -> Option<String> {
+        self.state
+            .active_shortlist
+            .clone()
+            .filter(|n| self.shortlists.get(n).is_some())
+    }
+
+    /// True when `id` is in the active shortlist.
+    pub fn is_shortlisted(&self, id: &str) -> bool {
+        self.active_shortlist_name()
+            .and_then(|n| self.shortlists.get(&n).map(|l| l.contains(id)))
+            .unwrap_or(false)
+    }
+
+    fn toggle_shortlisted(&mut self, id: &str) {
+        let name = match self.active_shortlist_name() {
+            Some(name) => name,
+            None => {
+                let name = self.shortlists.unused_name("My shortlist");
+                if let Err(e) = self.shortlists.create(&name) {
+                    self.set_status(e.to_string());
+                    return;
+                }
+                self.state.active_shortlist = Some(name.clone());
+                self.shortlist_name_edit = name.clone();
+                name
+            }
+        };
+        let short = self
+            .catalogue
+            .get(id)
+            .map_or(id.to_owned(), |e| e.short_name.clone());
+        match self.shortlists.toggle(&name, id) {
+            Ok(true) => self.set_status(format!("{short} added to \"{name}\"")),
+            Ok(false) => self.set_status(format!("{short} removed from \"{name}\"")),
+            Err(e) => self.set_status(e.to_string()),
+        }
+        self.save_shortlists();
+    }
+
     pub fn selected_entry(&self) -> Option<&Entry> {
         self.state
             .selected
@@ -509,6 +619,70 @@ impl App {
                 self.start_session(ctx);
             }
             Command::TestEmbedder => self.start_embedder_test(ctx),
+            Command::ToggleShortlisted(id) => self.toggle_shortlisted(&id),
+            Command::ToggleSelectedShortlisted => {
+                if let Some(id) = self.state.selected.clone() {
+                    self.toggle_shortlisted(&id);
+                }
+            }
+            Command::NewShortlist => {
+                let name = self.shortlists.unused_name("New shortlist");
+                if self.shortlists.create(&name).is_ok() {
+                    self.shortlist_name_edit = name.clone();
+                    self.state.active_shortlist = Some(name);
+                    self.save_shortlists();
+                }
+            }
+            Command::SetActiveShortlist(name) => {
+                self.shortlist_name_edit = name.clone();
+                self.compare_picks.clear();
+                self.state.active_shortlist = Some(name);
+            }
+            Command::RenameShortlist(to) => {
+                if let Some(from) = self.active_shortlist_name() {
+                    match self.shortlists.rename(&from, &to) {
+                        Ok(()) => {
+                            self.state.active_shortlist = Some(to.trim().to_owned());
+                            self.save_shortlists();
+                        }
+                        Err(e) => self.set_status(e.to_string()),
+                    }
+                }
+            }
+            Command::DeleteActiveShortlist => {
+                if let Some(name) = self.active_shortlist_name()
+                    && self.shortlists.delete(&name).is_ok()
+                {
+                    self.state.active_shortlist =
+                        self.shortlists.names().first().map(|n| (*n).to_owned());
+                    self.shortlist_name_edit =
+                        self.state.active_shortlist.clone().unwrap_or_default();
+                    self.set_status(format!("Shortlist \"{name}\" deleted"));
+                    self.save_shortlists();
+                }
+            }
+            Command::MoveShortlisted(id, delta) => {
+                if let Some(name) = self.active_shortlist_name()
+                    && let Some(list) = self.shortlists.get(&name)
+                    && let Some(at) = list.items.iter().position(|i| i.id == id)
+                {
+                    let to = (at as isize + delta).clamp(0, list.items.len() as isize - 1) as usize;
+                    if to != at && self.shortlists.move_item(&name, &id, to).is_ok() {
+                        self.save_shortlists();
+                    }
+                }
+            }
+            Command::SetShortlistNote(id, note) => {
+                if let Some(name) = self.active_shortlist_name()
+                    && self.shortlists.set_note(&name, &id, &note).is_ok()
+                {
+                    self.save_shortlists();
+                }
+            }
+            Command::Compare(ids) => match Comparison::of(&self.catalogue, &ids) {
+                Ok(c) => self.comparison = Some(c),
+                Err(e) => self.set_status(e.to_string()),
+            },
             Command::CancelLinkCheck => {
                 if let Some(check) = &self.link_check {
                     check.cancel.store(true, Ordering::Relaxed);

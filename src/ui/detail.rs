@@ -53,6 +53,7 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         });
     });
     ui.strong(&e.name);
+    super::shortlists::detail_button_ui(app, ui, &e.id, commands);
     if e.origin.is_user() {
         ui.weak("Your entry (user catalogue)");
     }

@@ -7,7 +7,9 @@ mod app;
 mod detail;
 mod dialogs;
 mod facets;
+mod overview;
 mod results;
+mod shortlists;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -63,11 +65,14 @@ pub fn draw(app: &mut App, ui: &mut egui::Ui) -> Vec<Command> {
     }
     egui::CentralPanel::default().show(ui, |ui| results::ui(app, ui, &mut commands));
     dialogs::windows_ui(app, ui.ctx(), &mut commands);
+    shortlists::window_ui(app, ui.ctx(), &mut commands);
+    overview::window_ui(app, ui.ctx(), &mut commands);
     commands
 }
 
 /// Keyboard shortcuts: Ctrl+F or / focuses the search box; arrows move through the results;
-/// Enter opens the details; Ctrl+Enter opens the homepage.
+/// Enter opens the details; Ctrl+Enter opens the homepage; Ctrl+D adds the selected dataset to the
+/// active shortlist, or removes it.
 fn keyboard(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>) {
     let typing_elsewhere = ctx.memory(|m| m.focused()).is_some();
     ctx.input_mut(|i| {
@@ -82,6 +87,9 @@ fn keyboard(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>) {
         }
         if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) {
             commands.push(Command::MoveSelection(-1));
+        }
+        if i.consume_key(egui::Modifiers::COMMAND, egui::Key::D) {
+            commands.push(Command::ToggleSelectedShortlisted);
         }
         if i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter) {
             commands.push(Command::OpenSelectedHomepage);

@@ -45,6 +45,7 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(22.0))
         .column(Column::remainder().at_least(200.0).clip(true))
         .column(Column::initial(95.0).at_least(50.0).clip(true))
         .column(Column::initial(85.0).at_least(50.0).clip(true))
@@ -81,6 +82,10 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         };
     table
         .header(22.0, |mut row| {
+            row.col(|ui| {
+                ui.label("")
+                    .on_hover_text("In the active shortlist (Ctrl+D)");
+            });
             row.col(|ui| header(ui, "Name", SortColumn::Name, commands));
             row.col(|ui| header(ui, "Modalities", SortColumn::Modalities, commands));
             row.col(|ui| header(ui, "Body part", SortColumn::BodyParts, commands));
@@ -102,6 +107,9 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     .find(|h| &h.id == id)
                     .map(|h| h.why.summary())
                     .unwrap_or_default();
+                row.col(|ui| {
+                    super::shortlists::toggle_ui(app, ui, id, &entry.short_name, commands)
+                });
                 row.col(|ui| {
                     ui.vertical(|ui| {
                         ui.add(

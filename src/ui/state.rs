@@ -21,6 +21,9 @@ pub struct State {
     pub theme: Theme,
     pub sort: Option<(SortColumn, bool)>,
     pub embedder: EmbedderPrefs,
+    /// The shortlist the results' toggles and Ctrl+D add to (the lists themselves live in their
+    /// own file, not here).
+    pub active_shortlist: Option<String>,
 }
 
 impl Default for State {
@@ -35,6 +38,7 @@ impl Default for State {
             theme: Theme::System,
             sort: None,
             embedder: EmbedderPrefs::default(),
+            active_shortlist: None,
         }
     }
 }
@@ -166,4 +170,17 @@ pub enum Command {
     /// Embed one sentence with the remote embedder set in Preferences, to see that it works.
     TestEmbedder,
     CancelLinkCheck,
+    /// Add the dataset to the active shortlist, or remove it (a first shortlist is created).
+    ToggleShortlisted(String),
+    /// The same for the selected dataset (Ctrl+D).
+    ToggleSelectedShortlisted,
+    NewShortlist,
+    SetActiveShortlist(String),
+    RenameShortlist(String),
+    DeleteActiveShortlist,
+    /// Move an item of the active shortlist up (-1) or down (+1).
+    MoveShortlisted(String, isize),
+    SetShortlistNote(String, String),
+    /// Show these datasets side by side.
+    Compare(Vec<String>),
 }

@@ -37,6 +37,7 @@ fn deps(extra_dirs: Vec<PathBuf>, opened: &Opened) -> Deps {
             opened.borrow_mut().push(url.to_owned());
             Ok(())
         }),
+        shortlists: None,
     }
 }
 
@@ -666,4 +667,156 @@ fn a_long_facet_shows_its_top_values_finds_the_others_and_shows_all() {
     harness.run();
     harness.get_by_label(&rare_label);
     harness.get_by_label("Show fewer");
+}
+
+/// A window whose shortlists live in `file` and whose store is `store`.
+fn shortlist_harness(file: &std::path::Path, store: Location) -> Harness<'static, App> {
+    let opened = Opened::default();
+    let mut deps = deps(Vec::new(), &opened);
+    deps.shortlists = Some(medatlas::shortlist::ShortlistFile::new(file));
+    deps.store = store;
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 1400.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    harness
+}
+
+fn shortlisted(harness: &Harness<'static, App>) -> Vec<String> {
+    let app = harness.state();
+    app.active_shortlist_name()
+        .and_then(|n| app.shortlists.get(&n))
+        .map(|l| l.ids().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_row_toggle_and_ctrl_d_add_to_the_shortlist_and_remove_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shortlists.toml");
+    let mut harness = shortlist_harness(&file, Location::Memory);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text("ADNI");
+    harness.run();
+    harness.get_by_label("Shortlist ADNI").click();
+    harness.run();
+    assert_eq!(shortlisted(&harness), ["adni"]);
+    assert_eq!(
+        harness.state().active_shortlist_name().as_deref(),
+        Some("My shortlist")
+    );
+    // The selected dataset, with the keyboard.
+    handle(&mut harness, Command::Select("oasis".into()));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::D);
+    harness.run();
+    assert_eq!(shortlisted(&harness), ["adni", "oasis"]);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::D);
+    harness.run();
+    assert_eq!(shortlisted(&harness), ["adni"]);
+    // Every change is on file at once.
+    let on_file = medatlas::shortlist::ShortlistFile::new(&file)
+        .load()
+        .unwrap();
+    assert_eq!(on_file.get("My shortlist").unwrap().ids(), ["adni"]);
+}
+
+#[test]
+fn a_shortlist_survives_a_restart_and_a_deleted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data/shortlists.toml");
+    let store = dir.path().join("cache/store.sqlite3");
+    {
+        let mut harness = shortlist_harness(&file, Location::File(store.clone()));
+        for id in ["tcia", "idc"] {
+            handle(&mut harness, Command::ToggleShortlisted(id.into()));
+        }
+        handle(
+            &mut harness,
+            Command::SetShortlistNote("tcia".into(), "2024 release".into()),
+        );
+        assert_eq!(shortlisted(&harness), ["tcia", "idc"]);
+    }
+    assert!(store.exists());
+    std::fs::remove_file(&store).unwrap();
+    let harness = shortlist_harness(&file, Location::File(store.clone()));
+    assert_eq!(shortlisted(&harness), ["tcia", "idc"]);
+    let app = harness.state();
+    let list = app.shortlists.get("My shortlist").unwrap();
+    assert_eq!(list.items[0].note.as_deref(), Some("2024 release"));
+}
+
+#[test]
+fn compare_from_the_shortlist_window_highlights_the_rows_that_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = shortlist_harness(&dir.path().join("s.toml"), Location::Memory);
+    for id in ["adni", "oasis"] {
+        handle(&mut harness, Command::ToggleShortlisted(id.into()));
+    }
+    harness.state_mut().show_shortlists = true;
+    harness.run();
+    harness.get_by_label("Compare 2").click();
+    harness.run();
+    let comparison = harness
+        .state()
+        .comparison
+        .clone()
+        .expect("a comparison is shown");
+    assert_eq!(comparison.ids, ["adni", "oasis"]);
+    let differs = comparison
+        .rows
+        .iter()
+        .find(|r| r.differs)
+        .expect("a row differs");
+    let same = comparison
+        .rows
+        .iter()
+        .find(|r| !r.differs)
+        .expect("a row is the same");
+    harness.get_by_label(&format!("{} (differs)", differs.label));
+    assert!(harness.query_all_by_label(same.label).next().is_some());
+    assert!(
+        harness
+            .query_by_label(&format!("{} (differs)", same.label))
+            .is_none()
+    );
+    // Copy as Markdown: the differing row is in bold there too.
+    harness.get_by_label("Copy Markdown").click();
+    harness.run();
+    let copied = harness.state().last_copied.clone().unwrap_or_default();
+    assert!(
+        copied.contains(&format!("| **{}** |", differs.label)),
+        "{copied}"
+    );
+}
+
+#[test]
+fn clicking_a_bar_of_the_overview_filters_the_results() {
+    let opened = Opened::default();
+    let deps = deps(Vec::new(), &opened);
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 1400.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    harness.get_by_label("Overview").click();
+    harness.run();
+    let ct = harness
+        .state()
+        .catalogue
+        .entries
+        .iter()
+        .filter(|e| e.modalities.iter().any(|m| m == "CT"))
+        .count();
+    harness
+        .get_by_label(&format!("Modality: Computed tomography ({ct})"))
+        .click();
+    harness.run();
+    assert!(
+        harness
+            .state()
+            .state
+            .selection
+            .contains(FacetKind::Modality, "CT")
+    );
+    assert_eq!(harness.state().rows.len(), ct);
 }

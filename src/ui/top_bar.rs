@@ -59,6 +59,14 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("Menu", |ui| {
+                if ui.button("Shortlists…").clicked() {
+                    app.show_shortlists = true;
+                    ui.close();
+                }
+                if ui.button("Overview…").clicked() {
+                    app.show_overview = true;
+                    ui.close();
+                }
                 if ui.button("Preferences…").clicked() {
                     app.show_preferences = true;
                     ui.close();
@@ -80,6 +88,24 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     ui.close();
                 }
             });
+            let count = app
+                .active_shortlist_name()
+                .and_then(|n| app.shortlists.get(&n).map(|l| l.items.len()))
+                .unwrap_or(0);
+            if ui
+                .selectable_label(app.show_shortlists, format!("Shortlist ({count})"))
+                .on_hover_text("Your shortlists: notes, order, compare, share (Ctrl+D adds the selected dataset)")
+                .clicked()
+            {
+                app.show_shortlists = !app.show_shortlists;
+            }
+            if ui
+                .selectable_label(app.show_overview, "Overview")
+                .on_hover_text("Charts of the current results; click a bar to filter")
+                .clicked()
+            {
+                app.show_overview = !app.show_overview;
+            }
             if let Some(check) = &app.link_check {
                 if ui
                     .button("Cancel")
