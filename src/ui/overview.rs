@@ -23,7 +23,7 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
     egui::Window::new("Overview")
         .open(&mut open)
         .default_width(640.0)
-        .default_height(620.0)
+        .default_height(700.0)
         .show(ctx, |ui| {
             let Some(results) = &app.results else {
                 ui.weak("No results yet.");
@@ -135,9 +135,11 @@ fn bar_ui(
         let bar_room = (width - label_width - 40.0).max(10.0);
         let font = egui::TextStyle::Body.resolve(ui.style());
         let text_color = visuals.text_color();
-        let shown = truncate(label, 20);
-        painter.text(
-            rect.left_center() + egui::vec2(0.0, 0.0),
+        // The label, cut to its column (about 7 pixels a character) and clipped there.
+        let label_rect = egui::Rect::from_min_size(rect.min, egui::vec2(label_width - 6.0, height));
+        let shown = truncate(label, ((label_width - 6.0) / 7.5) as usize);
+        ui.painter_at(label_rect).text(
+            rect.left_center(),
             egui::Align2::LEFT_CENTER,
             shown,
             font.clone(),
@@ -171,6 +173,7 @@ fn bar_ui(
 }
 
 fn truncate(text: &str, chars: usize) -> String {
+    let chars = chars.max(2);
     if text.chars().count() <= chars {
         text.to_owned()
     } else {

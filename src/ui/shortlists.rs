@@ -263,8 +263,9 @@ fn compare_window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Comm
                 }
             });
             ui.separator();
-            let column_width =
-                (ui.available_width() - 170.0).max(200.0) / comparison.ids.len() as f32;
+            // The label column takes about 190 points, and every column 12 of spacing.
+            let n = comparison.ids.len() as f32;
+            let column_width = ((ui.available_width() - 190.0 - 12.0 * n) / n).max(120.0);
             egui::ScrollArea::both().show(ui, |ui| {
                 egui::Grid::new("compare_grid")
                     .striped(true)
