@@ -10,6 +10,7 @@
 //! - `links`: background link health checks;
 //! - `shortlist`: the user's named shortlists of datasets, in their own file;
 //! - `compare`: datasets side by side;
+//! - `writeup`: references, acknowledgements, data availability and terms for a paper;
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
 #![deny(unsafe_code)]
 
@@ -22,6 +23,7 @@ pub mod links;
 pub mod search;
 pub mod shortlist;
 pub mod store;
+pub mod writeup;
 
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use biblatex::{Bibliography, ChunksExt};
 use biblib::{CitationParser, RisParser};
 use medatlas::catalogue::{Catalogue, Entry};
-use medatlas::cite::{Citer, Format};
+use medatlas::cite::{Citer, Date, Format};
 
 use crate::util;
 
@@ -20,8 +20,20 @@ fn all(c: &Catalogue) -> Vec<&Entry> {
     c.entries.iter().collect()
 }
 
+/// Every entry's citations, an entry without any counting its resource citation.
 fn citation_count(c: &Catalogue) -> usize {
-    c.entries.iter().map(|e| e.citations.len()).sum()
+    c.entries.iter().map(|e| e.citations.len().max(1)).sum()
+}
+
+/// The accessed date of web resources in these tests (golden files must not change every day).
+const ACCESSED: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 28,
+};
+
+fn citer(c: &Catalogue) -> Citer {
+    Citer::new(c).with_accessed(ACCESSED)
 }
 
 fn squash(s: &str) -> String {
@@ -31,14 +43,21 @@ fn squash(s: &str) -> String {
 #[test]
 fn every_entry_renders_in_every_format() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     for e in &c.entries {
         for format in Format::ALL {
             let text = citer.entry(e, format);
             if e.citations.is_empty() {
-                if format.is_text_style() {
-                    assert!(text.contains(&e.homepage), "{} {format}", e.id);
-                }
+                // Cited as the resource itself: its homepage and when it was accessed.
+                assert!(text.contains(&e.homepage), "{} {format}", e.id);
+                let accessed = match format {
+                    Format::Apa => "Retrieved November 28, 2026, from",
+                    Format::Vancouver => "[cited 2026 Nov 28]",
+                    Format::Bibtex => "urldate = {2026-11-28}",
+                    Format::Ris => "Y2  - 2026/11/28",
+                    Format::CslJson => "2026,",
+                };
+                assert!(text.contains(accessed), "{} {format}: {text}", e.id);
                 continue;
             }
             assert!(!text.trim().is_empty(), "{} {format}: empty", e.id);
@@ -67,7 +86,7 @@ fn every_entry_renders_in_every_format() {
 #[test]
 fn entries_without_citations_are_named_not_dropped_silently() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let rendered = citer.document(&all(c), Format::Ris);
     let expected: Vec<String> = c
         .entries
@@ -78,26 +97,27 @@ fn entries_without_citations_are_named_not_dropped_silently() {
     assert_eq!(rendered.uncited, expected);
     let bib = citer.document(&all(c), Format::Bibtex).text;
     for id in &expected {
-        assert!(bib.contains(&format!("% {id}: no citation known")), "{id}");
+        assert!(bib.contains(&format!("@misc{{{id},")), "{id}");
     }
 }
 
 #[test]
 fn bibtex_parses_with_a_real_parser_and_keeps_the_fields() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let text = citer.document(&all(c), Format::Bibtex).text;
     let bib = Bibliography::parse(&text).unwrap_or_else(|e| panic!("BibTeX does not parse: {e:?}"));
     assert_eq!(bib.len(), citation_count(c));
     let keys: BTreeSet<&str> = bib.keys().collect();
     assert_eq!(keys.len(), bib.len(), "keys must be unique");
     for e in &c.entries {
-        for (i, citation) in e.citations.iter().enumerate() {
+        let cited = citer.citations_of(e);
+        for (i, citation) in cited.iter().enumerate() {
             let year = citation.year.map(|y| y.to_string()).unwrap_or_default();
-            let key = if i == 0 || e.citations[..i].iter().all(|p| p.year != citation.year) {
+            let key = if i == 0 || cited[..i].iter().all(|p| p.year != citation.year) {
                 format!("{}{year}", e.id)
             } else {
-                let n = e.citations[..i]
+                let n = cited[..i]
                     .iter()
                     .filter(|p| p.year == citation.year)
                     .count();
@@ -149,7 +169,7 @@ fn bibtex_parses_with_a_real_parser_and_keeps_the_fields() {
 #[test]
 fn ris_round_trips_through_a_parser() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let text = citer.document(&all(c), Format::Ris).text;
     for line in text.lines() {
         assert!(
@@ -158,7 +178,11 @@ fn ris_round_trips_through_a_parser() {
         );
     }
     let parsed = RisParser::new().parse(&text).expect("RIS parses");
-    let originals: Vec<_> = c.entries.iter().flat_map(|e| &e.citations).collect();
+    let originals: Vec<_> = c
+        .entries
+        .iter()
+        .flat_map(|e| citer.citations_of(e).into_owned())
+        .collect();
     assert_eq!(parsed.len(), originals.len());
     for (p, o) in parsed.iter().zip(originals) {
         assert_eq!(squash(&p.title), squash(&o.title));
@@ -195,6 +219,7 @@ const CSL_VARIABLES: &[&str] = &[
     "editor",
     "container-title",
     "issued",
+    "accessed",
     "volume",
     "issue",
     "page",
@@ -212,7 +237,7 @@ const CSL_NAME_PARTS: &[&str] = &["family", "given", "suffix", "literal"];
 #[test]
 fn csl_json_fits_the_csl_data_model() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let text = citer.document(&all(c), Format::CslJson).text;
     let items: Vec<citationberg::json::Item> =
         serde_json::from_str(&text).expect("CSL-JSON deserialises into the CSL data model");
@@ -262,7 +287,7 @@ fn csl_json_fits_the_csl_data_model() {
 #[test]
 fn dataset_citations_are_typed_as_datasets() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let e = c.get("ct-colonography").expect("entry");
     assert_eq!(e.citations[0].kind, "dataset");
     let ris = citer.citation(e, 0, Format::Ris).unwrap();
@@ -282,7 +307,7 @@ fn dataset_citations_are_typed_as_datasets() {
 #[test]
 fn tcia_collections_cite_data_then_paper_then_tcia() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let e = c.get("ct-colonography").expect("entry");
     let apa = citer.entry(e, Format::Apa);
     let data = apa
@@ -319,7 +344,7 @@ fn golden_path(id: &str, format: Format) -> PathBuf {
 #[test]
 fn golden_citations() {
     let c = catalogue();
-    let citer = Citer::new(c);
+    let citer = citer(c);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut mismatches = Vec::new();
     for id in GOLDEN_IDS {
@@ -354,15 +379,15 @@ fn a_resource_without_year_or_authors_renders_in_every_format() {
     let c = Catalogue::validate_dir(&dir).expect("fixture folder");
     assert!(c.problems.is_empty(), "{:?}", c.problems);
     let entry = c.get("example-atlas-site").expect("fixture entry");
-    let citer = Citer::new(&c);
+    let citer = citer(&c);
     let one = |format| citer.citation(entry, 0, format).expect("citation");
     assert_eq!(
         one(Format::Apa),
-        "Example Brain MRI Collection web site. (n.d.). Example Organisation. https://example.org/ebmc/"
+        "Example Brain MRI Collection web site. (n.d.). Example Organisation. Retrieved November 28, 2026, from https://example.org/ebmc/"
     );
     assert_eq!(
         one(Format::Vancouver),
-        "Example Brain MRI Collection web site. Example Organisation. Available from: https://example.org/ebmc/"
+        "Example Brain MRI Collection web site [Internet]. Example Organisation. [cited 2026 Nov 28]. Available from: https://example.org/ebmc/"
     );
     let bib = Bibliography::parse(&one(Format::Bibtex)).expect("BibTeX parses");
     let record = bib.get("example-atlas-site").expect("key without a year");

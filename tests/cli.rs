@@ -393,9 +393,13 @@ fn cite_reports_unknown_ids_and_uncited_entries() {
         stderr(&out)
     );
 
+    // Cited as the resource itself, a record every reference manager imports.
     let out = medatlas(&["cite", "medpix", "--format", "ris"]);
     assert!(out.status.success());
-    assert!(stderr(&out).contains("note: medpix has no known citation"));
+    assert!(stderr(&out).contains("note: medpix has no known paper or data DOI"));
+    let ris = stdout(&out);
+    assert!(ris.starts_with("TY  - ELEC\n"), "{ris}");
+    assert!(ris.contains("UR  - https://"), "{ris}");
 }
 
 #[test]

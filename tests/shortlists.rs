@@ -169,3 +169,96 @@ fn compare_prints_a_table_json_csv_and_markdown() {
     let table = ok(h, &["compare", "--shortlist", "Pair"]);
     assert!(table.contains("KiTS19"), "{table}");
 }
+
+#[test]
+fn the_write_up_kit_assembles_references_acknowledgements_availability_and_terms() {
+    let home = temp_dir();
+    let h = home.path();
+    let kit = json(
+        h,
+        &["writeup", "adni", "tcia", "openneuro", "--format", "json"],
+    );
+    assert_eq!(kit["ids"], serde_json::json!(["adni", "tcia", "openneuro"]));
+    // ADNI's byline rule is apart from the acknowledgements.
+    let byline = kit["author_line"].as_array().unwrap();
+    assert!(byline.iter().any(|a| {
+        a["id"] == "adni"
+            && a["text"]
+                .as_str()
+                .unwrap()
+                .contains("for the Alzheimer's Disease Neuroimaging Initiative")
+    }));
+    assert!(
+        kit["acknowledgements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["place"] != "author-line")
+    );
+    // TCIA's required citation is marked.
+    let tcia = &kit["references"][1];
+    assert_eq!(tcia["id"], "tcia");
+    assert!(
+        tcia["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["required"] == true)
+    );
+    // Open and restricted data get their own statements, each dataset with its citation key.
+    let classes: Vec<&str> = kit["availability"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["class"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["open", "restricted"]);
+    assert!(
+        kit["availability"][1]["statement"]
+            .as_str()
+            .unwrap()
+            .contains("[adni2010]")
+    );
+    let checks = kit["checklist"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "adni" && c["kind"] == "no-ai-upload")
+    );
+    assert!(checks.iter().all(|c| c["source"].is_string()));
+
+    // A shortlist's notes become the release used; an entry without terms says so.
+    ok(
+        h,
+        &[
+            "shortlist",
+            "add",
+            "Paper",
+            "lidc-idri",
+            "--note",
+            "LIDC-IDRI v4 (2020)",
+        ],
+    );
+    let md = ok(h, &["writeup", "Paper"]);
+    assert!(md.starts_with("# Write-up kit\n"), "{md}");
+    assert!(
+        md.contains("release or subset used: LIDC-IDRI v4 (2020)"),
+        "{md}"
+    );
+    let user = util::data("user-catalogue");
+    let text = ok(
+        h,
+        &[
+            "--catalogue",
+            user.to_str().unwrap(),
+            "writeup",
+            "example-brain-mri",
+            "--format",
+            "text",
+            "--style",
+            "bibtex",
+        ],
+    );
+    assert!(text.contains("Usage terms not checked yet"), "{text}");
+    assert!(text.contains("@article{example-brain-mri2020,"), "{text}");
+}

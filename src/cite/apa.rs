@@ -1,8 +1,8 @@
 //! APA 7th edition references, as plain text (italics cannot be shown, so none are marked).
 
 use super::names::Name;
-use super::{Citer, best_link, end_sentence, split_pages};
-use crate::catalogue::{Citation, Entry};
+use super::{Citer, Date, best_link, end_sentence, split_pages};
+use crate::catalogue::Citation;
 
 /// APA author list: up to 20 names with "&" before the last; 21 or more give the first 19, an
 /// ellipsis and the last. A list the catalogue marks as incomplete ends in "et al." rather than
@@ -53,8 +53,22 @@ fn pages_en_dash(pages: &str) -> String {
     }
 }
 
+/// The link at the end of a reference: "Retrieved Month D, YYYY, from URL" for a web page that may
+/// change (APA 7, 9.16), else the DOI or URL.
+fn link(c: &Citation, accessed: Option<Date>) -> Option<String> {
+    match (accessed, &c.url) {
+        (Some(d), Some(url)) => Some(format!(
+            "Retrieved {} {}, {}, from {url}",
+            d.month_name(),
+            d.day,
+            d.year
+        )),
+        _ => best_link(c),
+    }
+}
+
 /// A resource with no named author: APA moves the title into the author's place, before the date.
-fn unauthored(title: &str, date: &str, c: &Citation) -> String {
+fn unauthored(title: &str, date: &str, c: &Citation, accessed: Option<Date>) -> String {
     let described = if c.kind == "dataset" {
         format!("{title} [Data set].")
     } else {
@@ -65,18 +79,18 @@ fn unauthored(title: &str, date: &str, c: &Citation) -> String {
         out.push(' ');
         out.push_str(&end_sentence(source));
     }
-    if let Some(link) = best_link(c) {
+    if let Some(link) = link(c, accessed) {
         out.push(' ');
         out.push_str(&link);
     }
     out
 }
 
-pub fn reference(citer: &Citer, c: &Citation) -> String {
+pub fn reference(citer: &Citer, c: &Citation, accessed: Option<Date>) -> String {
     let date = c.year.map_or_else(|| "n.d.".to_owned(), |y| y.to_string());
     let title = citer.sentence_case(&c.title);
     if c.authors.is_empty() {
-        return unauthored(&title, &date, c);
+        return unauthored(&title, &date, c, accessed);
     }
     let mut out = format!(
         "{} ({date}). ",
@@ -150,14 +164,9 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
             }
         }
     }
-    if let Some(link) = best_link(c) {
+    if let Some(link) = link(c, accessed) {
         out.push(' ');
         out.push_str(&link);
     }
     out
-}
-
-/// For an entry with no known citation: the APA form for a web page with no author or date.
-pub fn homepage_reference(entry: &Entry) -> String {
-    format!("{}. (n.d.). {}", entry.name, entry.homepage)
 }

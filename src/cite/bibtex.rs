@@ -3,7 +3,7 @@
 //! export.
 
 use super::names::Name;
-use super::split_pages;
+use super::{Date, split_pages};
 use crate::catalogue::{Citation, Entry};
 
 pub fn key(entry: &Entry, index: usize) -> String {
@@ -100,7 +100,7 @@ fn names(list: &[String]) -> String {
         .join(" and ")
 }
 
-pub fn record(key: &str, c: &Citation) -> String {
+pub fn record(key: &str, c: &Citation, accessed: Option<Date>) -> String {
     let kind = match c.kind.as_str() {
         "article-journal" => "article",
         "paper-conference" => "inproceedings",
@@ -164,6 +164,13 @@ pub fn record(key: &str, c: &Citation) -> String {
     }
     if let Some(v) = &c.url {
         fields.push(("url", v.clone()));
+    }
+    if let Some(d) = accessed {
+        // biblatex's access date of a URL.
+        fields.push((
+            "urldate",
+            format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+        ));
     }
     if let Some(v) = &c.arxiv {
         fields.push(("eprint", escape(v)));

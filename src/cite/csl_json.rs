@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Date;
 use super::names::Name;
 use crate::catalogue::Citation;
 
@@ -28,7 +29,7 @@ fn names(list: &[String]) -> Value {
     )
 }
 
-pub fn item(key: &str, c: &Citation) -> Value {
+pub fn item(key: &str, c: &Citation, accessed: Option<Date>) -> Value {
     let mut item = Map::new();
     let mut put = |k: &str, v: Value| {
         item.insert(k.to_owned(), v);
@@ -57,6 +58,12 @@ pub fn item(key: &str, c: &Citation) -> Value {
             None => json!([[year]]),
         };
         put("issued", json!({ "date-parts": date_parts }));
+    }
+    if let Some(d) = accessed {
+        put(
+            "accessed",
+            json!({ "date-parts": [[d.year, d.month, d.day]] }),
+        );
     }
     for (field, value) in [
         ("volume", &c.volume),

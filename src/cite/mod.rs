@@ -92,9 +92,104 @@ impl FromStr for Format {
 }
 
 /// Renders citations; holds the dataset names that sentence-casing must not touch.
+/// The BibTeX key of an entry's citation `index` (`<id><year>`, a letter for a second of the same
+/// year; `<id>` for an undated one), the same in every export.
+pub fn bibtex_key(entry: &Entry, index: usize) -> String {
+    bibtex::key(entry, index)
+}
+
+/// A calendar date (UTC), for the "accessed" date of web resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Today, from the system clock (UTC).
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_unix_days((secs / 86_400) as i64)
+    }
+
+    /// The civil date of a day count since 1970-01-01 (proleptic Gregorian calendar; the
+    /// era-based conversion published by Howard Hinnant, "chrono-Compatible Low-Level Date
+    /// Algorithms").
+    pub fn from_unix_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    pub fn month_name(self) -> &'static str {
+        const NAMES: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        NAMES[usize::from(self.month.clamp(1, 12)) - 1]
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Citer {
     protected: Vec<Phrase>,
+    /// When web resources were accessed (today, unless a caller fixes it, as golden files do).
+    accessed: Date,
+}
+
+/// True for a citation of a web resource that may change: styles add when it was accessed.
+fn is_web_resource(c: &Citation) -> bool {
+    c.kind == "webpage" && c.doi.is_none() && c.url.is_some()
+}
+
+/// The citation of an entry with no known paper or data DOI: the resource itself, as a web page
+/// (its name and homepage; no invented author or year).
+pub fn resource_citation(entry: &Entry) -> Citation {
+    Citation {
+        role: "dataset".into(),
+        kind: "webpage".into(),
+        authors: Vec::new(),
+        title: entry.name.clone(),
+        container: None,
+        year: None,
+        month: None,
+        volume: None,
+        issue: None,
+        pages: None,
+        doi: None,
+        url: Some(entry.homepage.clone()),
+        pmid: None,
+        pmcid: None,
+        arxiv: None,
+        isbn: None,
+        publisher: None,
+        editors: Vec::new(),
+        note: None,
+        evidence: "primary".into(),
+        source: entry.homepage.clone(),
+        unverified: Vec::new(),
+        required: false,
+    }
 }
 
 impl Citer {
@@ -125,32 +220,61 @@ impl Citer {
         }
         protected.sort();
         protected.dedup();
-        Citer { protected }
+        Citer {
+            protected,
+            accessed: Date::today(),
+        }
+    }
+
+    /// The same citer with a fixed "accessed" date for web resources.
+    pub fn with_accessed(mut self, accessed: Date) -> Self {
+        self.accessed = accessed;
+        self
+    }
+
+    /// The accessed date given to a citation: only web resources carry one.
+    fn accessed_for(&self, c: &Citation) -> Option<Date> {
+        is_web_resource(c).then_some(self.accessed)
+    }
+
+    /// The citations an entry is cited by: its own, or the resource itself when none is known.
+    pub fn citations_of<'e>(&self, entry: &'e Entry) -> std::borrow::Cow<'e, [Citation]> {
+        if entry.citations.is_empty() {
+            std::borrow::Cow::Owned(vec![resource_citation(entry)])
+        } else {
+            std::borrow::Cow::Borrowed(&entry.citations)
+        }
+    }
+
+    fn render(&self, key: &str, citation: &Citation, format: Format) -> String {
+        let accessed = self.accessed_for(citation);
+        match format {
+            Format::Apa => apa::reference(self, citation, accessed),
+            Format::Vancouver => vancouver::reference(self, citation, accessed),
+            Format::Bibtex => bibtex::record(key, citation, accessed),
+            Format::Ris => ris::record(citation, accessed),
+            Format::CslJson => pretty_json(&serde_json::Value::Array(vec![csl_json::item(
+                key, citation, accessed,
+            )])),
+        }
     }
 
     fn sentence_case(&self, title: &str) -> String {
         casing::sentence_case(title, &self.protected)
     }
 
-    /// One citation of an entry, in `format`.
+    /// One citation of an entry, in `format` (index 0 of an entry without citations: the
+    /// resource itself).
     pub fn citation(&self, entry: &Entry, index: usize, format: Format) -> Option<String> {
-        let citation = entry.citations.get(index)?;
-        let key = bibtex::key(entry, index);
-        Some(match format {
-            Format::Apa => apa::reference(self, citation),
-            Format::Vancouver => vancouver::reference(self, citation),
-            Format::Bibtex => bibtex::record(&key, citation),
-            Format::Ris => ris::record(citation),
-            Format::CslJson => {
-                let item = csl_json::item(&key, citation);
-                pretty_json(&serde_json::Value::Array(vec![item]))
-            }
-        })
+        let citations = self.citations_of(entry);
+        let citation = citations.get(index)?;
+        Some(self.render(&bibtex::key(entry, index), citation, format))
     }
 
     /// All citations of the given entries as one document in `format`: one reference per paragraph
-    /// for text styles, one record each for BibTeX and RIS, one JSON array for CSL-JSON. Entries
-    /// with no known citation are skipped (a BibTeX comment says so); `uncited` lists them.
+    /// for text styles, one record each for BibTeX and RIS, one JSON array for CSL-JSON. An entry
+    /// with no known paper or data DOI is cited as the resource itself (a web page with its
+    /// homepage and the accessed date); `uncited` lists those entries.
     pub fn document(&self, entries: &[&Entry], format: Format) -> Rendered {
         let mut parts = Vec::new();
         let mut items = Vec::new();
@@ -158,27 +282,14 @@ impl Citer {
         for entry in entries {
             if entry.citations.is_empty() {
                 uncited.push(entry.id.clone());
-                match format {
-                    Format::Apa => parts.push(apa::homepage_reference(entry)),
-                    Format::Vancouver => parts.push(vancouver::homepage_reference(entry)),
-                    Format::Bibtex => parts.push(format!(
-                        "% {}: no citation known ({}). Homepage: {}\n",
-                        entry.id,
-                        entry.no_citation.as_deref().unwrap_or("no reason given"),
-                        entry.homepage
-                    )),
-                    Format::Ris | Format::CslJson => {}
-                }
-                continue;
             }
-            for (i, citation) in entry.citations.iter().enumerate() {
+            for (i, citation) in self.citations_of(entry).iter().enumerate() {
                 let key = bibtex::key(entry, i);
                 match format {
-                    Format::Apa => parts.push(apa::reference(self, citation)),
-                    Format::Vancouver => parts.push(vancouver::reference(self, citation)),
-                    Format::Bibtex => parts.push(bibtex::record(&key, citation)),
-                    Format::Ris => parts.push(ris::record(citation)),
-                    Format::CslJson => items.push(csl_json::item(&key, citation)),
+                    Format::CslJson => {
+                        items.push(csl_json::item(&key, citation, self.accessed_for(citation)))
+                    }
+                    _ => parts.push(self.render(&key, citation, format)),
                 }
             }
         }
@@ -197,7 +308,7 @@ impl Citer {
     }
 }
 
-/// A rendered document and the ids of entries that had no citation to render.
+/// A rendered document and the ids of entries cited as resources (no paper or data DOI known).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub text: String,

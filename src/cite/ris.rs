@@ -1,6 +1,6 @@
 //! RIS records: `XX  - value` lines, one tag per line, closed by `ER  - `.
 
-use super::split_pages;
+use super::{Date, split_pages};
 use crate::catalogue::Citation;
 
 fn kind(c: &Citation) -> &'static str {
@@ -26,7 +26,7 @@ fn line(out: &mut String, tag: &str, value: &str) {
     }
 }
 
-pub fn record(c: &Citation) -> String {
+pub fn record(c: &Citation, accessed: Option<Date>) -> String {
     let mut out = String::new();
     line(&mut out, "TY", kind(c));
     for author in &c.authors {
@@ -71,6 +71,14 @@ pub fn record(c: &Citation) -> String {
         line(&mut out, "UR", v);
     } else if let Some(a) = &c.arxiv {
         line(&mut out, "UR", &format!("https://arxiv.org/abs/{a}"));
+    }
+    if let Some(d) = accessed {
+        // The access date, as Zotero and EndNote write it.
+        line(
+            &mut out,
+            "Y2",
+            &format!("{:04}/{:02}/{:02}", d.year, d.month, d.day),
+        );
     }
     if let Some(v) = &c.pmid {
         line(&mut out, "AN", &format!("PMID: {v}"));

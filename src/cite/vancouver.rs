@@ -1,8 +1,8 @@
 //! Vancouver references after the ICMJE/NLM conventions ("Citing Medicine"), as plain text.
 
 use super::names::Name;
-use super::{Citer, end_sentence, split_pages};
-use crate::catalogue::{Citation, Entry};
+use super::{Citer, Date, end_sentence, split_pages};
+use crate::catalogue::Citation;
 
 /// NLM lists up to six authors; with more, the first six and "et al.".
 const MAX_AUTHORS: usize = 6;
@@ -66,7 +66,7 @@ fn source_and_year(source: Option<&String>, year: Option<i32>) -> String {
     }
 }
 
-pub fn reference(citer: &Citer, c: &Citation) -> String {
+pub fn reference(citer: &Citer, c: &Citation, accessed: Option<Date>) -> String {
     // NLM starts with the title when no author is named.
     let mut out = if c.authors.is_empty() {
         String::new()
@@ -122,6 +122,20 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
                 out.push_str(&format!(" {year}."));
             }
         }
+        "webpage" => {
+            // NLM: "Title [Internet]. Publisher; [cited 2026 Nov 28]. Available from: URL".
+            out.push_str(&format!("{} [Internet].", title.trim_end_matches('.')));
+            let source = c.publisher.as_ref().or(c.container.as_ref());
+            out.push_str(&source_and_year(source, c.year));
+            if let Some(d) = accessed {
+                out.push_str(&format!(
+                    " [cited {} {} {}].",
+                    d.year,
+                    &d.month_name()[..3],
+                    d.day
+                ));
+            }
+        }
         _ => {
             out.push_str(&title);
             let source = c.publisher.as_ref().or(c.container.as_ref());
@@ -142,15 +156,6 @@ pub fn reference(citer: &Citer, c: &Citation) -> String {
         out.push_str(&format!("{sep}PMID: {pmid}."));
     }
     out
-}
-
-/// For an entry with no known citation: the NLM form for a homepage.
-pub fn homepage_reference(entry: &Entry) -> String {
-    format!(
-        "{} [Internet]. Available from: {}",
-        entry.name.trim_end_matches('.'),
-        entry.homepage
-    )
 }
 
 #[cfg(test)]

@@ -121,7 +121,9 @@ pub fn cite(
             .get(id)
             .and_then(|e| e.no_citation.as_deref())
             .unwrap_or("no reason given");
-        eprintln!("note: {id} has no known citation ({reason})");
+        eprintln!(
+            "note: {id} has no known paper or data DOI ({reason}); it is cited as the resource itself"
+        );
     }
     Ok(())
 }

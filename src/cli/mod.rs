@@ -169,6 +169,20 @@ pub enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// The write-up kit for a shortlist or datasets: references, acknowledgements, a data
+    /// availability statement and a terms checklist, from the catalogue only.
+    Writeup {
+        /// A shortlist's name, or dataset ids.
+        targets: Vec<String>,
+        /// The shortlist (when its name is also a dataset id).
+        #[arg(long, value_name = "NAME")]
+        shortlist: Option<String>,
+        /// Citation style of the references.
+        #[arg(long, value_enum, default_value = "apa")]
+        style: export::CiteFormat,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: shortlists::WriteupFormat,
+    },
     /// Compute the bundled catalogue's vectors with the embedded model and write them to FILE: the
     /// asset shipped in the program (`assets/vectors/minilm.bin`), regenerated after catalogue edits.
     BundleVectors {
@@ -300,6 +314,19 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             return links::check_links(&mut out, global, &catalogue, &request);
         }
         Command::Shortlist { command } => shortlists::run(&mut out, &catalogue, command)?,
+        Command::Writeup {
+            targets,
+            shortlist,
+            style,
+            format,
+        } => shortlists::writeup(
+            &mut out,
+            &catalogue,
+            targets,
+            shortlist,
+            style.into(),
+            format,
+        )?,
         Command::Compare {
             ids,
             shortlist,

@@ -305,3 +305,58 @@ pub fn compare(
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WriteupFormat {
+    Markdown,
+    Text,
+    Json,
+}
+
+/// `medatlas writeup`: the kit for a shortlist (its notes become the "release used" lines) or ids.
+pub fn writeup(
+    out: &mut impl Write,
+    catalogue: &Catalogue,
+    targets: Vec<String>,
+    shortlist_name: Option<String>,
+    style: medatlas::cite::Format,
+    format: WriteupFormat,
+) -> anyhow::Result<()> {
+    use medatlas::writeup::{Item, Kit};
+    // One argument that is a shortlist's name and not a dataset id: that shortlist.
+    let shortlist_name = match (shortlist_name, targets.as_slice()) {
+        (Some(name), []) => Some(name),
+        (Some(_), _) => bail!("give dataset ids or --shortlist, not both"),
+        (None, [one]) if catalogue.get(one).is_none() => Some(one.clone()),
+        (None, _) => None,
+    };
+    let items: Vec<Item> = match shortlist_name {
+        Some(name) => {
+            let lists = file()?.load()?;
+            let list = lists
+                .get(&name)
+                .ok_or_else(|| shortlist::ShortlistError::NoSuchList(name.clone()))?;
+            report_unknown(catalogue, list);
+            list.items
+                .iter()
+                .filter(|i| catalogue.get(&i.id).is_some())
+                .map(|i| Item {
+                    id: i.id.clone(),
+                    note: i.note.clone(),
+                })
+                .collect()
+        }
+        None => targets
+            .into_iter()
+            .map(|id| Item { id, note: None })
+            .collect(),
+    };
+    let citer = medatlas::cite::Citer::new(catalogue);
+    let kit = Kit::build(catalogue, &citer, &items, style)?;
+    match format {
+        WriteupFormat::Markdown => write!(out, "{}", kit.to_markdown())?,
+        WriteupFormat::Text => write!(out, "{}", kit.to_text())?,
+        WriteupFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&kit)?)?,
+    }
+    Ok(())
+}

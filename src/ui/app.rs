@@ -21,6 +21,7 @@ use poll_promise::Promise;
 
 use medatlas::compare::Comparison;
 use medatlas::shortlist::{ShortlistFile, Shortlists};
+use medatlas::writeup::{Item as WriteupItem, Kit};
 
 use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
@@ -123,6 +124,8 @@ pub struct App {
     pub compare_picks: std::collections::BTreeSet<String>,
     /// The comparison shown, if any.
     pub comparison: Option<Comparison>,
+    /// The write-up kit shown: its datasets, and the kit in the citation format it was built for.
+    pub writeup: Option<(Vec<WriteupItem>, Kit)>,
 }
 
 impl App {
@@ -190,6 +193,7 @@ impl App {
             shortlist_name_edit: String::new(),
             compare_picks: Default::default(),
             comparison: None,
+            writeup: None,
         };
         app.load_shortlists();
         if let Some(engine) = &app.engine {
@@ -454,6 +458,19 @@ impl App {
         }
     }
 
+    /// (Re)builds the write-up kit for `items` in the current citation format.
+    pub fn build_writeup(&mut self, items: Vec<WriteupItem>) {
+        match Kit::build(
+            &self.catalogue,
+            &self.citer,
+            &items,
+            self.state.citation_format,
+        ) {
+            Ok(kit) => self.writeup = Some((items, kit)),
+            Err(e) => self.set_status(e.to_string()),
+        }
+    }
+
     /// Reads the shortlists file; a file that cannot be read is reported and left alone.
     fn load_shortlists(&mut self) {
         let Some(file) = &self.shortlist_file else {
@@ -678,6 +695,23 @@ impl App {
                 {
                     self.save_shortlists();
                 }
+            }
+            Command::OpenWriteup => {
+                let items: Vec<WriteupItem> = self
+                    .active_shortlist_name()
+                    .and_then(|n| self.shortlists.get(&n))
+                    .map(|l| {
+                        l.items
+                            .iter()
+                            .filter(|i| self.catalogue.get(&i.id).is_some())
+                            .map(|i| WriteupItem {
+                                id: i.id.clone(),
+                                note: i.note.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.build_writeup(items);
             }
             Command::Compare(ids) => match Comparison::of(&self.catalogue, &ids) {
                 Ok(c) => self.comparison = Some(c),

@@ -14,6 +14,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 mod top_bar;
+mod writeup;
 
 use anyhow::{Context as _, anyhow};
 use eframe::egui;
@@ -67,6 +68,7 @@ pub fn draw(app: &mut App, ui: &mut egui::Ui) -> Vec<Command> {
     dialogs::windows_ui(app, ui.ctx(), &mut commands);
     shortlists::window_ui(app, ui.ctx(), &mut commands);
     overview::window_ui(app, ui.ctx(), &mut commands);
+    writeup::window_ui(app, ui.ctx(), &mut commands);
     commands
 }
 

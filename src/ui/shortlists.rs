@@ -219,6 +219,13 @@ fn list_ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         {
             commands.push(Command::Compare(to_compare.clone()));
         }
+        if ui
+            .add_enabled(!list.items.is_empty(), egui::Button::new("Write-up kit"))
+            .on_hover_text("References, acknowledgements, data availability and terms for a paper")
+            .clicked()
+        {
+            commands.push(Command::OpenWriteup);
+        }
         for (label, format) in [
             ("Copy as TOML", ExportFormat::Toml),
             ("Copy as JSON", ExportFormat::Json),

@@ -183,4 +183,6 @@ pub enum Command {
     SetShortlistNote(String, String),
     /// Show these datasets side by side.
     Compare(Vec<String>),
+    /// Open the write-up kit for the active shortlist's datasets.
+    OpenWriteup,
 }

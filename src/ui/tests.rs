@@ -820,3 +820,43 @@ fn clicking_a_bar_of_the_overview_filters_the_results() {
     );
     assert_eq!(harness.state().rows.len(), ct);
 }
+
+#[test]
+fn the_write_up_kit_copies_each_part_and_the_whole_kit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = shortlist_harness(&dir.path().join("s.toml"), Location::Memory);
+    for id in ["adni", "tcia"] {
+        handle(&mut harness, Command::ToggleShortlisted(id.into()));
+    }
+    harness.state_mut().show_shortlists = true;
+    harness.run();
+    harness.get_by_label("Write-up kit").click();
+    harness.run();
+    let kit = harness.state().writeup.clone().expect("the kit is open").1;
+    assert_eq!(kit.ids, ["adni", "tcia"]);
+    harness.get_by_label("Copy acknowledgements").click();
+    harness.run();
+    let copied = harness.state().last_copied.clone().unwrap_or_default();
+    assert!(
+        copied.contains("for the Alzheimer's Disease Neuroimaging Initiative"),
+        "{copied}"
+    );
+    assert!(copied.contains("Author line"), "{copied}");
+    // Fold the long parts so that the next one is in view.
+    for part in ["References", "Acknowledgements"] {
+        harness.get_by_label(part).click();
+        harness.run();
+    }
+    harness
+        .get_by_label("Copy data availability statement")
+        .click();
+    harness.run();
+    let copied = harness.state().last_copied.clone().unwrap_or_default();
+    assert!(copied.contains("Restrictions apply"), "{copied}");
+    assert!(copied.contains("[adni2010]"), "{copied}");
+    harness.get_by_label("Copy all as Markdown").click();
+    harness.run();
+    let copied = harness.state().last_copied.clone().unwrap_or_default();
+    assert_eq!(copied, kit.to_markdown());
+    assert!(copied.starts_with("# Write-up kit\n"));
+}
