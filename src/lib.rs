@@ -10,6 +10,7 @@
 //! - `links`: background link health checks;
 //! - `shortlist`: the user's named shortlists of datasets, in their own file;
 //! - `compare`: datasets side by side;
+//! - `zotero`: sending citations to the user's running Zotero (its local connector server);
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
 #![deny(unsafe_code)]
 
@@ -22,6 +23,7 @@ pub mod links;
 pub mod search;
 pub mod shortlist;
 pub mod store;
+pub mod zotero;
 
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
