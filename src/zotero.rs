@@ -327,14 +327,8 @@ impl ZoteroClient {
         tags: &[String],
     ) -> Result<(), ZoteroError> {
         const ENDPOINT: &str = "/connector/updateSession";
-        // `tags - A string of tags separated by commas` (server_connector.js), so a comma inside
-        // a tag would split it: it becomes a space.
-        let tags = tags
-            .iter()
-            .map(|t| t.replace(',', " ").trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        // The connector API's comment says "a string of tags separated by commas", but the save
+        // session applies them with `tags.map(tag => tag.trim())` (saveSession.js): an array.
         let body = json!({ "sessionID": session_id, "target": target, "tags": tags });
         let response = self.send(self.post(ENDPOINT).json(&body), self.timeout)?;
         match response.status().as_u16() {
@@ -603,26 +597,19 @@ pub fn connector_key(entry_id: &str, index: usize) -> String {
 }
 
 /// One citation of `entry` as Zotero item JSON (what the connector sends in `saveItems`).
-/// `tags` are added as item tags.
-pub fn item(entry: &Entry, index: usize, options: ItemOptions, tags: &[String]) -> Option<Value> {
+/// Tags are not part of it: [`ZoteroClient::update_session`] sets them, as the connector does.
+pub fn item(entry: &Entry, index: usize, options: ItemOptions) -> Option<Value> {
     let c = entry.citations.get(index)?;
     Some(citation_item(
         c,
         &connector_key(&entry.id, index),
         entry.licence.label(),
         options,
-        tags,
     ))
 }
 
 /// A citation as Zotero item JSON; `rights` is the data's licence label.
-pub fn citation_item(
-    c: &Citation,
-    key: &str,
-    rights: &str,
-    options: ItemOptions,
-    tags: &[String],
-) -> Value {
+pub fn citation_item(c: &Citation, key: &str, rights: &str, options: ItemOptions) -> Value {
     let kind = item_type(&c.kind, options);
     let mut item = Map::new();
     let mut put = |k: &str, v: Value| {
@@ -720,10 +707,9 @@ pub fn citation_item(
     if !extra.is_empty() {
         put("extra", extra.join("\n").into());
     }
-    put(
-        "tags",
-        Value::Array(tags.iter().map(|t| json!({ "tag": t })).collect()),
-    );
+    // Tags in item JSON would be saved as automatic tags (`forceTagType: 1`, saveSession.js) and
+    // then kept beside the same tags set by updateSession: the session sets them, once.
+    put("tags", json!([]));
     put("attachments", json!([]));
     Value::Object(item)
 }
@@ -917,13 +903,9 @@ mod tests {
         zotero_major: Some(6),
     };
 
-    fn tags() -> Vec<String> {
-        vec![TAG.to_owned()]
-    }
-
     #[test]
     fn journal_article_has_its_fields_creators_and_identifiers() {
-        let item = citation_item(&citation("article-journal"), "k", "CC-BY-3.0", Z7, &tags());
+        let item = citation_item(&citation("article-journal"), "k", "CC-BY-3.0", Z7);
         assert_eq!(item["itemType"], "journalArticle");
         assert_eq!(item["publicationTitle"], "Medical Physics");
         assert_eq!(item["volume"], "38");
@@ -945,7 +927,7 @@ mod tests {
             item["creators"][2],
             json!({"name": "The LIDC Consortium", "creatorType": "author"})
         );
-        assert_eq!(item["tags"], json!([{"tag": "medatlas"}]));
+        assert_eq!(item["tags"], json!([]));
     }
 
     #[test]
@@ -961,14 +943,14 @@ mod tests {
             ("dataset", "dataset", "repository"),
         ];
         for (kind, zotero, container) in cases {
-            let item = citation_item(&citation(kind), "k", "", Z7, &[]);
+            let item = citation_item(&citation(kind), "k", "", Z7);
             assert_eq!(item["itemType"], zotero, "{kind}");
             assert_eq!(item[container], "Medical Physics", "{kind}");
         }
         let mut book = citation("book");
         book.publisher = Some("Springer".into());
         book.editors = vec!["Yaffe, M. J.".into()];
-        let item = citation_item(&book, "k", "", Z7, &[]);
+        let item = citation_item(&book, "k", "", Z7);
         assert_eq!(item["itemType"], "book");
         assert_eq!(item["publisher"], "Springer");
         assert_eq!(item["creators"][3]["creatorType"], "editor");
@@ -984,7 +966,7 @@ mod tests {
 
     #[test]
     fn zotero_6_gets_a_document_for_a_dataset_and_keeps_preprints() {
-        let item = citation_item(&citation("dataset"), "k", "CC-BY-4.0", Z6, &[]);
+        let item = citation_item(&citation("dataset"), "k", "CC-BY-4.0", Z6);
         assert_eq!(item["itemType"], "document");
         assert_eq!(item["publisher"], "Medical Physics");
         assert!(item["extra"].as_str().unwrap().starts_with("Type: dataset"));
@@ -995,21 +977,21 @@ mod tests {
                 .contains("DOI: 10.1118/1.3528204")
         );
         assert_eq!(
-            citation_item(&citation("article"), "k", "", Z6, &[])["itemType"],
+            citation_item(&citation("article"), "k", "", Z6)["itemType"],
             "preprint"
         );
         let z5 = ItemOptions {
             zotero_major: Some(5),
         };
         assert_eq!(
-            citation_item(&citation("article"), "k", "", z5, &[])["itemType"],
+            citation_item(&citation("article"), "k", "", z5)["itemType"],
             "report"
         );
         assert_eq!(ItemOptions::for_version(Some("6.0.30")), Z6);
         assert_eq!(ItemOptions::for_version(Some("7.0.11")), Z7);
         assert_eq!(ItemOptions::for_version(None).zotero_major, None);
         assert_eq!(
-            citation_item(&citation("dataset"), "k", "", ItemOptions::default(), &[])["itemType"],
+            citation_item(&citation("dataset"), "k", "", ItemOptions::default())["itemType"],
             "dataset"
         );
     }
@@ -1023,7 +1005,7 @@ mod tests {
         c.pmid = None;
         c.pmcid = None;
         c.url = Some("https://example.org/data".into());
-        let item = citation_item(&c, "k", "unknown", Z7, &[]);
+        let item = citation_item(&c, "k", "unknown", Z7);
         assert_eq!(item["itemType"], "webpage");
         assert_eq!(item["creators"], json!([]));
         assert!(item.get("date").is_none());
@@ -1041,7 +1023,7 @@ mod tests {
         c.pmid = None;
         c.pmcid = None;
         c.arxiv = Some("1901.07031".into());
-        let item = citation_item(&c, "k", "", Z7, &[]);
+        let item = citation_item(&c, "k", "", Z7);
         assert_eq!(item["archiveID"], "arXiv:1901.07031");
         assert_eq!(item["url"], "https://arxiv.org/abs/1901.07031");
         assert_eq!(item["extra"], "arXiv: 1901.07031");
@@ -1053,7 +1035,7 @@ mod tests {
         let mut count = 0;
         for entry in &catalogue.entries {
             for index in 0..entry.citations.len() {
-                let item = item(entry, index, Z7, &tags()).unwrap();
+                let item = item(entry, index, Z7).unwrap();
                 assert!(item["title"].as_str().is_some_and(|t| !t.is_empty()));
                 assert_ne!(item["itemType"], "document", "{}", entry.id);
                 count += 1;
@@ -1061,7 +1043,7 @@ mod tests {
         }
         assert!(count > 100);
         let lidc = catalogue.get("lidc-idri").unwrap();
-        let item = item(lidc, 0, Z7, &tags()).unwrap();
+        let item = item(lidc, 0, Z7).unwrap();
         assert_eq!(item["itemType"], "dataset");
         assert_eq!(item["repository"], "The Cancer Imaging Archive");
         assert_eq!(item["rights"], "CC-BY-3.0");

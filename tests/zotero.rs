@@ -13,7 +13,8 @@
 //!   `CONNECTOR_VERSION_OUTDATED` when the client's `X-Zotero-Connector-API-Version` is below the
 //!   server's, 409 `SESSION_EXISTS` for a session id it has seen, 500 `{"libraryEditable": false}`
 //!   for a read-only library and 201 when saved; `updateSession` answers 400
-//!   `SESSION_ID_NOT_PROVIDED`, `SESSION_NOT_FOUND` or `COLLECTION_NOT_FOUND`, else 200 `{}`;
+//!   `SESSION_ID_NOT_PROVIDED`, `SESSION_NOT_FOUND` or `COLLECTION_NOT_FOUND`, 500 when `tags` is
+//!   not an array (the save session in `saveSession.js` maps over it), else 200 `{}`;
 //!   `import` takes any content type, its session from `?session=`, and answers 400 when no
 //!   translator recognises the text, 201 with the items otherwise.
 
@@ -243,6 +244,11 @@ fn route(setup: &Setup, port: &OnceLock<String>, state: &Mutex<State>, req: &Req
                     return error(setup, 400, "COLLECTION_NOT_FOUND");
                 }
             }
+            // session.update(target, tags): `this._currentTags = tags || []`, then
+            // `tags.map(...)`; anything but an array throws, and server.js answers 500.
+            if !(data["tags"].is_null() || data["tags"].is_array()) {
+                return answer(setup, 500, "", "");
+            }
             answer(setup, 200, "application/json", "{}")
         }
         "/connector/import" => {
@@ -296,7 +302,7 @@ fn lidc_items(version: &str) -> Vec<Value> {
     let lidc = util::catalogue().get("lidc-idri").unwrap();
     let options = ItemOptions::for_version(Some(version));
     (0..lidc.citations.len())
-        .map(|i| zotero::item(lidc, i, options, &["medatlas".to_owned()]).unwrap())
+        .map(|i| zotero::item(lidc, i, options).unwrap())
         .collect()
 }
 
@@ -436,7 +442,8 @@ fn save_items_sends_json_with_the_api_version_and_201_is_success() {
     );
     assert_eq!(sent[1]["publicationTitle"], "Medical Physics");
     assert_eq!(sent[1]["DOI"], "10.1118/1.3528204");
-    assert_eq!(sent[2]["tags"], json!([{"tag": "medatlas"}]));
+    // Tags are set by updateSession, not as (automatic) item tags.
+    assert_eq!(sent[2]["tags"], json!([]));
 
     client
         .update_session(
@@ -448,7 +455,7 @@ fn save_items_sends_json_with_the_api_version_and_201_is_success() {
     let update = z.requests_to("/connector/updateSession")[0].json();
     assert_eq!(
         update,
-        json!({"sessionID": "session-1", "target": "C13", "tags": "medatlas, Kidney  study"})
+        json!({"sessionID": "session-1", "target": "C13", "tags": ["medatlas", "Kidney, study"]})
     );
     let err = client.update_session("session-1", "C99", &[]).unwrap_err();
     assert!(
@@ -593,7 +600,7 @@ fn the_command_sends_every_citation_into_the_chosen_collection_once() {
     assert_eq!(save["items"][0]["itemType"], "dataset");
     let update = z.requests_to("/connector/updateSession")[0].json();
     assert_eq!(update["target"], "C13");
-    assert_eq!(update["tags"], "medatlas");
+    assert_eq!(update["tags"], json!(["medatlas"]));
     assert_eq!(update["sessionID"], save["sessionID"]);
 
     let record: Value = serde_json::from_str(
@@ -655,12 +662,9 @@ fn a_shortlist_is_sent_with_its_name_as_a_tag() {
         ],
     );
     let update = z.requests_to("/connector/updateSession")[0].json();
-    assert_eq!(update["tags"], "medatlas, Lung paper");
+    assert_eq!(update["tags"], json!(["medatlas", "Lung paper"]));
     let save = z.requests_to("/connector/saveItems")[0].json();
-    assert_eq!(
-        save["items"][0]["tags"],
-        json!([{"tag": "medatlas"}, {"tag": "Lung paper"}])
-    );
+    assert_eq!(save["items"][0]["tags"], json!([]));
 }
 
 #[test]

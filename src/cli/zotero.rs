@@ -227,7 +227,7 @@ pub fn send(
     let options = ItemOptions::for_version(version.as_deref());
     let items: Vec<serde_json::Value> = to_send
         .iter()
-        .filter_map(|p| zotero::item(p.entry, p.index, options, &tags))
+        .filter_map(|p| zotero::item(p.entry, p.index, options))
         .collect();
 
     if !items.is_empty() {
