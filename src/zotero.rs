@@ -354,12 +354,15 @@ impl ZoteroClient {
         }
     }
 
-    /// Imports BibTeX or RIS text into the selected collection (Zotero picks the translator).
-    /// Returns how many items Zotero created.
-    pub fn import_text(&self, text: &str, session_id: &str) -> Result<usize, ZoteroError> {
+    /// Imports BibTeX or RIS text into the selected collection (Zotero picks the translator), the
+    /// fallback when item JSON cannot be saved. Returns how many items Zotero created.
+    pub fn import_text(&self, text: &str) -> Result<usize, ZoteroError> {
         const ENDPOINT: &str = "/connector/import";
-        // Import reads its session id from the query string (`searchParams.get('session')`), and
-        // takes `text/plain` bodies as a string.
+        // Import reads its session id from the query string (`searchParams.get('session')`).
+        // Without one the session's id is `null`, the same for every import, so the second
+        // import would be refused as SESSION_EXISTS: each import gets a fresh id. A `text/plain`
+        // body is read as a string (server.js `PLAIN_TEXT_CONTENT_TYPES`).
+        let session_id = new_session_id();
         let session: String = url::form_urlencoded::byte_serialize(session_id.as_bytes()).collect();
         let request = self
             .post(&format!("{ENDPOINT}?session={session}"))

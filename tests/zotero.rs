@@ -542,11 +542,23 @@ fn import_sends_ris_text_as_a_fallback() {
     let z = Zotero::start(Setup::default());
     let client = z.client();
     let ris = "TY  - DATA\nTI  - Data From LIDC-IDRI\nER  - \n\nTY  - JOUR\nTI  - X\nER  - \n";
-    assert_eq!(client.import_text(ris, "imp-1").unwrap(), 2);
+    assert_eq!(client.import_text(ris).unwrap(), 2);
     let request = &z.requests_to("/connector/import")[0];
-    assert_eq!(request.path, "/connector/import?session=imp-1");
+    assert!(
+        request
+            .path
+            .starts_with("/connector/import?session=medatlas-"),
+        "{}",
+        request.path
+    );
+    assert_eq!(
+        request.header("Content-Type"),
+        Some("text/plain; charset=utf-8")
+    );
+    // A second import is another session.
+    assert_eq!(client.import_text(ris).unwrap(), 2);
     assert_eq!(String::from_utf8_lossy(&request.body), ris);
-    let err = client.import_text("not a reference", "imp-2").unwrap_err();
+    let err = client.import_text("not a reference").unwrap_err();
     assert!(matches!(err, ZoteroError::NotImportable), "{err}");
 }
 
