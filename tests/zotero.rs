@@ -41,6 +41,8 @@ struct Setup {
     /// The selected collection's id, `None` for the library itself.
     selected: Option<i64>,
     collections: Vec<(i64, &'static str, u32)>,
+    /// Collections still listed but deleted before the items are moved.
+    deleted: Vec<i64>,
 }
 
 impl Default for Setup {
@@ -56,6 +58,7 @@ impl Default for Setup {
                 (14, "Lungs", 1),
                 (15, "Lungs", 2),
             ],
+            deleted: Vec::new(),
         }
     }
 }
@@ -240,7 +243,7 @@ fn route(setup: &Setup, port: &OnceLock<String>, state: &Mutex<State>, req: &Req
             let target = data["target"].as_str().unwrap_or("");
             if let Some(id) = target.strip_prefix('C') {
                 let id: i64 = id.parse().unwrap_or(-1);
-                if !setup.collections.iter().any(|c| c.0 == id) {
+                if !setup.collections.iter().any(|c| c.0 == id) || setup.deleted.contains(&id) {
                     return error(setup, 400, "COLLECTION_NOT_FOUND");
                 }
             }
@@ -749,4 +752,26 @@ fn a_silent_zotero_ends_the_command_with_exit_code_3() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("did not answer within 2 s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn items_saved_but_not_moved_say_where_they_are() {
+    let z = Zotero::start(Setup {
+        deleted: vec![14],
+        ..Setup::default()
+    });
+    let home = temp_dir();
+    let out = run(
+        home.path(),
+        z.server.base(),
+        &["zotero", "lidc-idri", "--collection", "C14"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("saved in \"Inbox\" but could not be moved to \"Lungs\"")
+            && err.contains("COLLECTION_NOT_FOUND"),
+        "{err}"
+    );
+    assert!(!home.path().join("medatlas/zotero-sent.json").exists());
 }

@@ -235,13 +235,18 @@ pub fn send(
         let uri = to_send
             .first()
             .map_or(String::new(), |p| p.entry.homepage.clone());
-        let result = client
-            .save_items(&items, &session, &uri)
-            .and_then(|()| client.update_session(&session, &target.id, &tags));
-        match result {
+        match client.save_items(&items, &session, &uri) {
             Ok(()) => {}
             Err(e) if e.is_unreachable() => return Ok(not_reachable(&e, &entries, &base)),
             Err(e) => return Err(e.into()),
+        }
+        // Saved where Zotero's selection is; moving and tagging is a second step that can fail
+        // on its own, and then the user must know where the items are.
+        if let Err(e) = client.update_session(&session, &target.id, &tags) {
+            return Err(anyhow::Error::new(e).context(format!(
+                "the items were saved in \"{}\" but could not be moved to \"{}\" or tagged",
+                collections.selected_name, target.name
+            )));
         }
         if let Some(record) = record.as_mut() {
             for p in &to_send {
