@@ -11,6 +11,7 @@
 //! - `shortlist`: the user's named shortlists of datasets, in their own file;
 //! - `compare`: datasets side by side;
 //! - `writeup`: references, acknowledgements, data availability and terms for a paper;
+//! - `zotero`: sending citations to the user's running Zotero (its local connector server);
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
 #![deny(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod search;
 pub mod shortlist;
 pub mod store;
 pub mod writeup;
+pub mod zotero;
 
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -16,3 +16,4 @@ mod remote_embed;
 mod search;
 mod shipped;
 mod shortlists;
+mod zotero;

@@ -7,6 +7,7 @@ mod export;
 mod links;
 mod search;
 mod shortlists;
+mod zotero;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -183,6 +184,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "markdown")]
         format: shortlists::WriteupFormat,
     },
+    /// Save every citation of the given datasets (or of a shortlist's datasets) in the running
+    /// Zotero desktop, tagged `medatlas`. Zotero's address: MEDATLAS_ZOTERO_URL, else
+    /// http://127.0.0.1:23119. Exit code 3 when Zotero is not running or not answering.
+    Zotero {
+        /// Dataset ids, e.g. `lidc-idri kits19`.
+        ids: Vec<String>,
+        /// Send the datasets of this shortlist (its name becomes a tag too).
+        #[arg(long, value_name = "NAME")]
+        shortlist: Option<String>,
+        /// The Zotero collection or library, by name or id (`C12`, `L1`); default: the one
+        /// selected in Zotero.
+        #[arg(long, value_name = "NAME|ID")]
+        collection: Option<String>,
+        /// Send citations already sent to that collection again.
+        #[arg(long)]
+        again: bool,
+        /// Print a JSON report: zotero_version, collection, tags, sent, skipped, uncited.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compute the bundled catalogue's vectors with the embedded model and write them to FILE: the
     /// asset shipped in the program (`assets/vectors/minilm.bin`), regenerated after catalogue edits.
     BundleVectors {
@@ -341,6 +362,24 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 _ => shortlists::CompareFormat::Table,
             };
             shortlists::compare(&mut out, &catalogue, ids, shortlist, format)?;
+        }
+        Command::Zotero {
+            ids,
+            shortlist,
+            collection,
+            again,
+            json,
+        } => {
+            let request = zotero::Request {
+                ids: &ids,
+                shortlist: shortlist.as_deref(),
+                collection: collection.as_deref(),
+                again,
+                json,
+            };
+            let code = zotero::send(&mut out, &catalogue, &request)?;
+            out.flush()?;
+            return Ok(code);
         }
         Command::Validate { .. } | Command::BundleVectors { .. } => {
             unreachable!("handled above")
