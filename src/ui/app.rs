@@ -25,6 +25,7 @@ use medatlas::writeup::{Item as WriteupItem, Kit};
 
 use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
+use super::zotero::{Request as ZoteroRequest, ZoteroPanel};
 
 pub const STATE_KEY: &str = "medatlas-state";
 
@@ -40,6 +41,9 @@ pub struct Deps {
     pub opener: Opener,
     /// The user's shortlists file (`None`: shortlists are kept for this session only).
     pub shortlists: Option<ShortlistFile>,
+    /// Where Zotero's connector server listens, and the record of what was sent to it.
+    pub zotero_url: String,
+    pub zotero_sent: Option<medatlas::zotero::SentFile>,
 }
 
 impl Deps {
@@ -50,6 +54,9 @@ impl Deps {
             load_model: true,
             opener: Box::new(|url| open::that_detached(url).map_err(|e| e.to_string())),
             shortlists: ShortlistFile::default_location(),
+            zotero_url: std::env::var("MEDATLAS_ZOTERO_URL")
+                .unwrap_or_else(|_| medatlas::zotero::DEFAULT_BASE_URL.to_owned()),
+            zotero_sent: medatlas::zotero::SentFile::default_location(),
         }
     }
 }
@@ -126,6 +133,7 @@ pub struct App {
     pub comparison: Option<Comparison>,
     /// The write-up kit shown: its datasets, and the kit in the citation format it was built for.
     pub writeup: Option<(Vec<WriteupItem>, Kit)>,
+    pub zotero: ZoteroPanel,
 }
 
 impl App {
@@ -194,6 +202,7 @@ impl App {
             compare_picks: Default::default(),
             comparison: None,
             writeup: None,
+            zotero: ZoteroPanel::new(deps.zotero_url, deps.zotero_sent),
         };
         app.load_shortlists();
         if let Some(engine) = &app.engine {
@@ -712,6 +721,16 @@ impl App {
                     })
                     .unwrap_or_default();
                 self.build_writeup(items);
+            }
+            Command::SendToZotero { ids, title, tag } => {
+                let entries: Vec<&Entry> =
+                    ids.iter().filter_map(|id| self.catalogue.get(id)).collect();
+                if entries.is_empty() {
+                    self.set_status("Nothing to send to Zotero");
+                } else {
+                    let request = ZoteroRequest::of(&entries, title, tag);
+                    self.zotero.start(ctx, request);
+                }
             }
             Command::Compare(ids) => match Comparison::of(&self.catalogue, &ids) {
                 Ok(c) => self.comparison = Some(c),

@@ -53,7 +53,20 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         });
     });
     ui.strong(&e.name);
-    super::shortlists::detail_button_ui(app, ui, &e.id, commands);
+    ui.horizontal(|ui| {
+        super::shortlists::detail_button_ui(app, ui, &e.id, commands);
+        if ui
+            .button("Send to Zotero")
+            .on_hover_text("Save this dataset's citations in the Zotero running on this computer")
+            .clicked()
+        {
+            commands.push(Command::SendToZotero {
+                ids: vec![e.id.clone()],
+                title: e.short_name.clone(),
+                tag: None,
+            });
+        }
+    });
     if e.origin.is_user() {
         ui.weak("Your entry (user catalogue)");
     }

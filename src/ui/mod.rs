@@ -15,6 +15,7 @@ mod state;
 mod tests;
 mod top_bar;
 mod writeup;
+mod zotero;
 
 use anyhow::{Context as _, anyhow};
 use eframe::egui;
@@ -69,6 +70,7 @@ pub fn draw(app: &mut App, ui: &mut egui::Ui) -> Vec<Command> {
     shortlists::window_ui(app, ui.ctx(), &mut commands);
     overview::window_ui(app, ui.ctx(), &mut commands);
     writeup::window_ui(app, ui.ctx(), &mut commands);
+    zotero::window_ui(app, ui.ctx(), &mut commands);
     commands
 }
 

@@ -220,6 +220,17 @@ fn list_ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
             commands.push(Command::Compare(to_compare.clone()));
         }
         if ui
+            .add_enabled(!list.items.is_empty(), egui::Button::new("Send to Zotero"))
+            .on_hover_text("Save the citations of this shortlist in Zotero, tagged with its name")
+            .clicked()
+        {
+            commands.push(Command::SendToZotero {
+                ids: list.items.iter().map(|i| i.id.clone()).collect(),
+                title: format!("Shortlist \"{}\"", list.name),
+                tag: Some(list.name.clone()),
+            });
+        }
+        if ui
             .add_enabled(!list.items.is_empty(), egui::Button::new("Write-up kit"))
             .on_hover_text("References, acknowledgements, data availability and terms for a paper")
             .clicked()

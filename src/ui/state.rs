@@ -185,4 +185,11 @@ pub enum Command {
     Compare(Vec<String>),
     /// Open the write-up kit for the active shortlist's datasets.
     OpenWriteup,
+    /// Send the citations of these datasets to Zotero (the title names them; a shortlist's name
+    /// becomes a tag).
+    SendToZotero {
+        ids: Vec<String>,
+        title: String,
+        tag: Option<String>,
+    },
 }

@@ -38,6 +38,9 @@ fn deps(extra_dirs: Vec<PathBuf>, opened: &Opened) -> Deps {
             Ok(())
         }),
         shortlists: None,
+        // Nothing listens there: a test that sends to Zotero starts its own stand-in.
+        zotero_url: http::closed_port_base(),
+        zotero_sent: None,
     }
 }
 
@@ -859,4 +862,127 @@ fn the_write_up_kit_copies_each_part_and_the_whole_kit() {
     let copied = harness.state().last_copied.clone().unwrap_or_default();
     assert_eq!(copied, kit.to_markdown());
     assert!(copied.starts_with("# Write-up kit\n"));
+}
+
+/// A stand-in Zotero for the window: it answers the connector endpoints the window uses, with
+/// the shapes of server_connector.js (the integration tests check every answer in detail).
+fn zotero_stand_in() -> http::Server {
+    http::serve(|r| {
+        let json = |status: u16, body: serde_json::Value| {
+            http::Reply::json(status, body).header("X-Zotero-Version", "7.0.11")
+        };
+        match r.path.as_str() {
+            "/connector/ping" => http::Reply::Send {
+                status: 200,
+                headers: vec![("X-Zotero-Version".into(), "7.0.11".into())],
+                body: b"<!DOCTYPE html><html><body>Zotero is running</body></html>".to_vec(),
+            },
+            "/connector/getSelectedCollection" => json(
+                200,
+                serde_json::json!({
+                    "libraryID": 1, "libraryName": "My Library", "libraryEditable": true,
+                    "id": null, "name": "My Library",
+                    "targets": [
+                        {"id": "L1", "name": "My Library", "filesEditable": true, "level": 0},
+                        {"id": "C13", "name": "Brain study", "filesEditable": true, "level": 1}
+                    ]
+                }),
+            ),
+            "/connector/saveItems" => http::Reply::empty(201),
+            "/connector/updateSession" => json(200, serde_json::json!({})),
+            _ => http::Reply::status(404),
+        }
+    })
+}
+
+fn zotero_harness(url: &str, sent: &std::path::Path) -> Harness<'static, App> {
+    let opened = Opened::default();
+    let mut deps = deps(Vec::new(), &opened);
+    deps.zotero_url = url.to_owned();
+    deps.zotero_sent = Some(medatlas::zotero::SentFile::new(sent));
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 1000.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    harness
+}
+
+#[test]
+fn send_to_zotero_saves_into_the_chosen_collection_and_asks_before_sending_again() {
+    let server = zotero_stand_in();
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = zotero_harness(server.base(), &dir.path().join("zotero-sent.json"));
+    handle(&mut harness, Command::Select("adni".into()));
+    harness.get_by_label("Send to Zotero").click();
+    run_until(&mut harness, |app| {
+        app.zotero.stage_name() == Some("choose")
+    });
+    // Choose the collection, then send the two ADNI citations.
+    harness.get_by_label("Save into:").click();
+    harness.run();
+    harness.get_by_label("Brain study").click();
+    harness.run();
+    harness.get_by_label("Send 2").click();
+    run_until(&mut harness, |app| {
+        matches!(app.zotero.stage_name(), Some("sent") | Some("failed"))
+    });
+    assert_eq!(harness.state().zotero.stage_name(), Some("sent"));
+    let saves: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/connector/saveItems")
+        .collect();
+    assert_eq!(saves.len(), 1);
+    assert_eq!(saves[0].json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(saves[0].header("X-Zotero-Connector-API-Version"), Some("3"));
+    let update = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/connector/updateSession")
+        .expect("updateSession")
+        .json();
+    assert_eq!(update["target"], "C13");
+    assert_eq!(update["tags"], serde_json::json!(["medatlas"]));
+
+    // The same dataset again: the window says it was sent and sends it only when asked.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "Send to Zotero")
+        .click();
+    run_until(&mut harness, |app| {
+        app.zotero.stage_name() == Some("choose")
+    });
+    harness.get_by_label("Save into:").click();
+    harness.run();
+    harness.get_by_label("Brain study").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("were sent to this collection before")
+            .is_some()
+    );
+    assert!(harness.query_by_label("Send 0").is_some());
+    harness.get_by_label("Send them again").click();
+    harness.run();
+    harness.get_by_label("Send 2").click();
+    run_until(&mut harness, |app| app.zotero.stage_name() == Some("sent"));
+}
+
+#[test]
+fn send_to_zotero_without_zotero_says_so_and_offers_the_ris_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = zotero_harness(&http::closed_port_base(), &dir.path().join("sent.json"));
+    handle(&mut harness, Command::Select("tcia".into()));
+    harness.get_by_label("Send to Zotero").click();
+    run_until(&mut harness, |app| {
+        app.zotero.stage_name() == Some("unreachable")
+    });
+    assert!(
+        harness
+            .query_by_label_contains("Zotero is not running")
+            .is_some()
+    );
+    harness.get_by_label("Copy as RIS").click();
+    harness.run();
+    let copied = harness.state().last_copied.clone().unwrap_or_default();
+    assert!(copied.starts_with("TY  - "), "{copied}");
 }

@@ -67,6 +67,18 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                     app.show_overview = true;
                     ui.close();
                 }
+                if ui
+                    .add_enabled(!app.rows.is_empty(), egui::Button::new("Send results to Zotero…"))
+                    .on_hover_text("Save the citations of the results shown in Zotero")
+                    .clicked()
+                {
+                    commands.push(Command::SendToZotero {
+                        ids: app.rows.clone(),
+                        title: format!("{} results", app.rows.len()),
+                        tag: None,
+                    });
+                    ui.close();
+                }
                 if ui.button("Preferences…").clicked() {
                     app.show_preferences = true;
                     ui.close();
