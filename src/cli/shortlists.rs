@@ -88,6 +88,21 @@ fn report_unknown(catalogue: &Catalogue, list: &shortlist::Shortlist) {
     }
 }
 
+/// The items of a saved shortlist whose ids the catalogue has (the others are reported).
+fn shortlist_items(catalogue: &Catalogue, name: &str) -> anyhow::Result<Vec<shortlist::Item>> {
+    let lists = file()?.load()?;
+    let list = lists
+        .get(name)
+        .ok_or_else(|| shortlist::ShortlistError::NoSuchList(name.to_owned()))?;
+    report_unknown(catalogue, list);
+    Ok(list
+        .items
+        .iter()
+        .filter(|i| catalogue.get(&i.id).is_some())
+        .cloned()
+        .collect())
+}
+
 fn list_json(catalogue: &Catalogue, list: &shortlist::Shortlist) -> serde_json::Value {
     json!({
         "name": list.name,
@@ -266,15 +281,9 @@ pub fn compare(
             if !ids.is_empty() {
                 bail!("give dataset ids or --shortlist, not both");
             }
-            let lists = file()?.load()?;
-            let list = lists
-                .get(&name)
-                .ok_or_else(|| shortlist::ShortlistError::NoSuchList(name.clone()))?;
-            report_unknown(catalogue, list);
-            list.items
-                .iter()
-                .filter(|i| catalogue.get(&i.id).is_some())
-                .map(|i| i.id.clone())
+            shortlist_items(catalogue, &name)?
+                .into_iter()
+                .map(|i| i.id)
                 .collect()
         }
         None => ids,
@@ -331,21 +340,13 @@ pub fn writeup(
         (None, _) => None,
     };
     let items: Vec<Item> = match shortlist_name {
-        Some(name) => {
-            let lists = file()?.load()?;
-            let list = lists
-                .get(&name)
-                .ok_or_else(|| shortlist::ShortlistError::NoSuchList(name.clone()))?;
-            report_unknown(catalogue, list);
-            list.items
-                .iter()
-                .filter(|i| catalogue.get(&i.id).is_some())
-                .map(|i| Item {
-                    id: i.id.clone(),
-                    note: i.note.clone(),
-                })
-                .collect()
-        }
+        Some(name) => shortlist_items(catalogue, &name)?
+            .into_iter()
+            .map(|i| Item {
+                id: i.id,
+                note: i.note,
+            })
+            .collect(),
         None => targets
             .into_iter()
             .map(|id| Item { id, note: None })

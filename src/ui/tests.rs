@@ -53,6 +53,16 @@ fn harness_with(state: State, extra_dirs: Vec<PathBuf>, opened: &Opened) -> Harn
     harness
 }
 
+/// A window tall enough that the facet panel and the tool windows show without scrolling.
+fn tall_harness() -> Harness<'static, App> {
+    let deps = deps(Vec::new(), &Opened::default());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 2600.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    harness
+}
+
 fn harness(opened: &Opened) -> Harness<'static, App> {
     harness_with(State::default(), Vec::new(), opened)
 }
@@ -530,13 +540,7 @@ fn results_show_short_modality_labels_and_one_comparable_size() {
 
 #[test]
 fn the_commercial_use_and_licence_family_facets_filter_the_results() {
-    let opened = Opened::default();
-    // Tall enough that the facet panel shows these facets without scrolling.
-    let deps = deps(Vec::new(), &opened);
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 2600.0])
-        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
-    harness.run();
+    let mut harness = tall_harness();
     let allowed = harness
         .state()
         .catalogue
@@ -586,12 +590,7 @@ fn the_commercial_use_and_licence_family_facets_filter_the_results() {
 
 #[test]
 fn a_long_facet_shows_its_top_values_finds_the_others_and_shows_all() {
-    let opened = Opened::default();
-    let deps = deps(Vec::new(), &opened);
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 2600.0])
-        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
-    harness.run();
+    let mut harness = tall_harness();
     let values = harness
         .state()
         .results
@@ -795,12 +794,7 @@ fn compare_from_the_shortlist_window_highlights_the_rows_that_differ() {
 
 #[test]
 fn clicking_a_bar_of_the_overview_filters_the_results() {
-    let opened = Opened::default();
-    let deps = deps(Vec::new(), &opened);
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 1400.0])
-        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
-    harness.run();
+    let mut harness = tall_harness();
     harness.get_by_label("Overview").click();
     harness.run();
     let ct = harness
