@@ -785,3 +785,69 @@ fn the_expansion_ids_are_in_the_catalogue() {
         catalogue.entries.len()
     );
 }
+
+#[test]
+fn config_keeps_a_contact_address_and_refuses_a_malformed_one() {
+    let home = temp_dir();
+    let h = home.path();
+    let out = util::medatlas(
+        &["config", "set", "contact-email", "researcher@example.org"],
+        h,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = util::medatlas(&["config", "show"], h);
+    assert!(
+        stdout(&out).contains("contact-email = researcher@example.org"),
+        "{}",
+        stdout(&out)
+    );
+    let bad = util::medatlas(&["config", "set", "contact-email", "nobody"], h);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("is not an e-mail address"),
+        "{}",
+        stderr(&bad)
+    );
+    let out = util::medatlas(&["config", "unset", "contact-email"], h);
+    assert!(out.status.success());
+    assert!(stdout(&util::medatlas(&["config", "show"], h)).contains("(not set)"));
+}
+
+#[test]
+fn eval_reads_the_users_own_queries_by_default() {
+    let home = temp_dir();
+    let h = home.path();
+    let missing = util::medatlas(&["eval", "--mode", "keyword"], h);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("queries.tsv does not exist"),
+        "{}",
+        stderr(&missing)
+    );
+    std::fs::create_dir_all(h.join("medatlas")).unwrap();
+    std::fs::write(h.join("medatlas/queries.tsv"), "fastMRI knee\tfastmri:2\n").unwrap();
+    let out = util::medatlas(&["eval", "--mode", "keyword", "--json"], h);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report[0]["queries"][0]["top"][0], "fastmri");
+}
+
+#[test]
+fn a_draft_entry_is_marked_as_such_and_no_bundled_entry_is_a_draft() {
+    assert!(util::catalogue().entries.iter().all(|e| !e.draft));
+    let dir = data("draft-catalogue");
+    let out = medatlas(&[
+        "--catalogue",
+        dir.to_str().unwrap(),
+        "show",
+        "example-draft",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["draft"], true);
+    let out = medatlas(&["--catalogue", dir.to_str().unwrap(), "list"]);
+    assert!(stdout(&out).contains("[user, draft]"), "{}", stdout(&out));
+    // A confirmed entry carries no `draft` key at all.
+    let out = medatlas(&["show", "adni", "--json"]);
+    assert!(json(&out).get("draft").is_none());
+}

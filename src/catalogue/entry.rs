@@ -102,6 +102,10 @@ pub struct Entry {
     /// What the seed list said; absent for entries added otherwise (see `added`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<Seed>,
+    /// A user's entry drafted from a DOI or BibTeX record and not yet confirmed: its suggested
+    /// facts are unverified until the user checks them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
     /// Set by the loader, never read from a file.
     #[serde(default, skip_deserializing)]
     pub origin: Origin,

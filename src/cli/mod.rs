@@ -115,7 +115,8 @@ pub enum Command {
     /// Measure search quality on judged queries (nDCG@10, Recall@5, MRR).
     Eval {
         /// A TSV file: query, tab, `id:grade,id:grade` (2 = looked for, 1 = also relevant).
-        queries: PathBuf,
+        /// Default: your own judged queries, `queries.tsv` in the user data folder.
+        queries: Option<PathBuf>,
         /// Evaluate one mode (default: all three).
         #[arg(long, value_enum)]
         mode: Option<SearchMode>,
@@ -204,6 +205,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show or change your settings: `config show`, `config set contact-email ADDRESS` (given to
+    /// metadata services such as Crossref with each request), `config unset contact-email`.
+    Config {
+        /// `show`, `set` or `unset`.
+        action: String,
+        /// The setting: `contact-email`.
+        key: Option<String>,
+        /// The value, for `set`.
+        value: Option<String>,
+    },
     /// Compute the bundled catalogue's vectors with the embedded model and write them to FILE: the
     /// asset shipped in the program (`assets/vectors/minilm.bin`), regenerated after catalogue edits.
     BundleVectors {
@@ -264,6 +275,9 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
     if let Command::BundleVectors { file } = &command {
         return bundle_vectors(file);
     }
+    if let Command::Config { action, key, value } = &command {
+        return config(action, key.as_deref(), value.as_deref());
+    }
     let catalogue = global.load_catalogue()?;
     warn_problems(&catalogue);
     let mut out = std::io::stdout().lock();
@@ -317,6 +331,10 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             embedder,
             json,
         } => {
+            let queries = match queries {
+                Some(path) => path,
+                None => user_queries_file()?,
+            };
             let engine = search::engine(&catalogue, global, &search::embedder_choice(&embedder)?)?;
             search::evaluate(&mut out, &engine, &queries, mode.map(Into::into), json)?;
         }
@@ -381,7 +399,7 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
             out.flush()?;
             return Ok(code);
         }
-        Command::Validate { .. } | Command::BundleVectors { .. } => {
+        Command::Validate { .. } | Command::BundleVectors { .. } | Command::Config { .. } => {
             unreachable!("handled above")
         }
     }
@@ -401,6 +419,49 @@ fn warn_problems(catalogue: &Catalogue) {
     for problem in &catalogue.problems {
         eprintln!("{problem}");
     }
+}
+
+/// `queries.tsv` in the user data folder: the user's own judged queries.
+fn user_queries_file() -> anyhow::Result<PathBuf> {
+    let path = directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
+        .map(|d| d.data_dir().join("queries.tsv"))
+        .ok_or_else(|| {
+            anyhow::anyhow!("this platform has no user data folder; give a queries file")
+        })?;
+    if !path.exists() {
+        anyhow::bail!(
+            "no queries file given, and {} does not exist: write one (a line per query: the query, a \
+             tab, then id:grade,id:grade with 2 = what you look for, 1 = also relevant) or give a file",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// `medatlas config`: shows or changes the user's settings file.
+fn config(action: &str, key: Option<&str>, value: Option<&str>) -> anyhow::Result<ExitCode> {
+    use medatlas::config::ConfigFile;
+    let file = ConfigFile::default_location()
+        .ok_or_else(|| anyhow::anyhow!("this platform has no configuration folder"))?;
+    let mut config = file.load()?;
+    match (action, key, value) {
+        ("show", None, None) => {
+            println!("{}", file.path.display());
+            println!(
+                "contact-email = {}",
+                config.contact_email.as_deref().unwrap_or("(not set)")
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        ("set", Some(key), Some(value)) => config.set(key, value)?,
+        ("unset", Some(key), None) => config.unset(key)?,
+        _ => anyhow::bail!(
+            "usage: medatlas config show | config set contact-email ADDRESS | config unset contact-email"
+        ),
+    }
+    file.save(&config)?;
+    println!("saved {}", file.path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Embeds the bundled entries only (never a user's) and writes the shipped-vectors asset.
@@ -490,7 +551,12 @@ fn list(out: &mut impl Write, catalogue: &Catalogue, json: bool) -> anyhow::Resu
     )?;
     for e in &catalogue.entries {
         let tier = e.tier.map_or("-".to_owned(), |t| t.to_string());
-        let user = if e.origin.is_user() { " [user]" } else { "" };
+        let user = match (e.origin.is_user(), e.draft) {
+            (true, true) => " [user, draft]",
+            (true, false) => " [user]",
+            (false, true) => " [draft]",
+            (false, false) => "",
+        };
         writeln!(
             out,
             "{:<id_width$}  {:<4}  {:<12}  {:<22}  {}{user}",
@@ -544,6 +610,12 @@ fn show(out: &mut impl Write, catalogue: &Catalogue, e: &Entry, json: bool) -> a
             ""
         }
     )?;
+    if e.draft {
+        writeln!(
+            out,
+            "DRAFT: its suggested facts are unverified until you confirm them"
+        )?;
+    }
     writeln!(out, "{}", e.summary)?;
     writeln!(out)?;
     writeln!(out, "{}", e.description)?;

@@ -70,6 +70,12 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     if e.origin.is_user() {
         ui.weak("Your entry (user catalogue)");
     }
+    if e.draft {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Draft: its suggested facts are unverified until you confirm them",
+        );
+    }
     // What a user may do, first and in plain words, next to how to get the data.
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new(vocab.label(

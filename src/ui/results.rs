@@ -112,9 +112,12 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
                 });
                 row.col(|ui| {
                     ui.vertical(|ui| {
-                        ui.add(
-                            egui::Label::new(egui::RichText::new(&entry.name).strong()).truncate(),
-                        );
+                        let name = if entry.draft {
+                            format!("{} (draft)", entry.name)
+                        } else {
+                            entry.name.clone()
+                        };
+                        ui.add(egui::Label::new(egui::RichText::new(name).strong()).truncate());
                         let sub = if why.is_empty() {
                             entry.summary.clone()
                         } else {
