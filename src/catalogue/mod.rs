@@ -8,6 +8,7 @@
 
 pub mod describe;
 pub mod diagnostic;
+pub mod draft;
 pub mod entry;
 pub mod facets;
 pub mod schema;

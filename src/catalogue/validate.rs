@@ -442,9 +442,11 @@ impl<'a> Checker<'a> {
             );
         }
         self.check_vocab(path!["domain"], VocabName::Domains, &e.domain);
-        self.check_vocab_list("modalities", VocabName::Modalities, &e.modalities, 1);
-        self.check_vocab_list("body_parts", VocabName::BodyParts, &e.body_parts, 1);
-        self.check_vocab_list("species", VocabName::Species, &e.species, 1);
+        // A draft's facets are still the user's to fill: none is required yet.
+        let at_least = usize::from(!e.draft);
+        self.check_vocab_list("modalities", VocabName::Modalities, &e.modalities, at_least);
+        self.check_vocab_list("body_parts", VocabName::BodyParts, &e.body_parts, at_least);
+        self.check_vocab_list("species", VocabName::Species, &e.species, at_least);
         self.check_vocab_list("tasks", VocabName::Tasks, &e.tasks, 0);
         self.check_vocab_list(
             "finding_categories",
