@@ -10,6 +10,7 @@
 //! - `links`: background link health checks;
 //! - `shortlist`: the user's named shortlists of datasets, in their own file;
 //! - `compare`: datasets side by side;
+//! - `doi`: a dataset paper's metadata from its DOI (doi.org, Crossref, DataCite) or a BibTeX entry;
 //! - `writeup`: references, acknowledgements, data availability and terms for a paper;
 //! - `zotero`: sending citations to the user's running Zotero (its local connector server);
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
@@ -18,6 +19,7 @@
 pub mod catalogue;
 pub mod cite;
 pub mod compare;
+pub mod doi;
 pub mod embed;
 pub mod engine;
 pub mod links;
