@@ -745,11 +745,20 @@ pub fn strip_markup(markup: &str) -> String {
         } else {
             current.push_str(before);
         }
-        let Some(end) = after.find('>') else {
-            // A lone "<" is text, not a tag.
-            current.push_str(after);
-            rest = "";
-            break;
+        // A "<" that does not open a tag ("P < 0.05", "<5 mm") is text.
+        let opens_tag = after[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
+        let end = after.find('>').filter(|_| opens_tag);
+        let Some(end) = end else {
+            if in_title {
+                title.push('<');
+            } else {
+                current.push('<');
+            }
+            rest = &after[1..];
+            continue;
         };
         let tag = after[1..end].trim().to_ascii_lowercase();
         let name = tag
@@ -1428,6 +1437,10 @@ mod tests {
             "A fast test & more <5>.\n\nMethods\n\nSecond one."
         );
         assert_eq!(strip_markup("plain & simple"), "plain & simple");
+        assert_eq!(
+            strip_markup("<p>P < 0.05 and sizes <5 mm > 2 mm</p>"),
+            "P < 0.05 and sizes <5 mm > 2 mm"
+        );
     }
 
     #[test]
