@@ -574,3 +574,59 @@ fn a_bibtex_file_gives_the_same_kind_of_record() {
     let e = Record::from_bibtex_file(&dir.path().join("missing.bib")).unwrap_err();
     assert!(e.to_string().starts_with("could not read "), "{e}");
 }
+
+/// The citations of every real record pass the catalogue's own validator: each replaces the
+/// citations of the user-catalogue example entry, and the folder is validated as
+/// `medatlas validate` does.
+#[test]
+fn every_fixture_citation_passes_the_catalogue_validator() {
+    let json = |name: &str| -> serde_json::Value { serde_json::from_str(&fixture(name)).unwrap() };
+    let records = [
+        Record::from_crossref(
+            &json("crossref-journal-article.json"),
+            "https://api.crossref.org/works/a",
+        )
+        .unwrap(),
+        Record::from_crossref(
+            &json("crossref-conference-paper.json"),
+            "https://api.crossref.org/works/b",
+        )
+        .unwrap(),
+        Record::from_crossref(
+            &json("crossref-jats-abstract.json"),
+            "https://api.crossref.org/works/c",
+        )
+        .unwrap(),
+        Record::from_datacite(
+            &json("datacite-zenodo-dataset.json"),
+            "https://api.datacite.org/dois/d",
+        )
+        .unwrap(),
+        Record::from_datacite(
+            &json("datacite-zenodo-image.json"),
+            "https://api.datacite.org/dois/e",
+        )
+        .unwrap(),
+    ];
+    let example =
+        std::fs::read_to_string(util::data("user-catalogue/example-brain-mri.toml")).unwrap();
+    let (head, rest) = example.split_once("[[citations]]").unwrap();
+    let (_, tail) = rest.split_once("[[sources]]").unwrap();
+    let mut citations = String::new();
+    for record in &records {
+        citations.push_str("[[citations]]\n");
+        citations.push_str(&toml::to_string(&record.citation()).unwrap());
+        citations.push('\n');
+    }
+    let dir = temp_dir();
+    std::fs::write(
+        dir.path().join("example-brain-mri.toml"),
+        format!("{head}{citations}[[sources]]{tail}"),
+    )
+    .unwrap();
+    let catalogue = medatlas::catalogue::Catalogue::validate_dir(dir.path()).unwrap();
+    assert!(catalogue.problems.is_empty(), "{:#?}", catalogue.problems);
+    let entry = catalogue.get("example-brain-mri").unwrap();
+    assert_eq!(entry.citations.len(), records.len());
+    assert_eq!(entry.citations[3].role, "dataset");
+}
