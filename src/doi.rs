@@ -451,7 +451,7 @@ impl Record {
     /// The one entry of a BibTeX text; `source` names where the text came from (a file or
     /// address), for the citation's `source`.
     pub fn from_bibtex(text: &str, source: &str) -> Result<Record, DoiError> {
-        crate::doi::bibtex::record(text, source)
+        bibtex::record(text, source)
     }
 
     /// The one entry of a BibTeX file.
@@ -464,7 +464,7 @@ impl Record {
     }
 
     /// A record from a source's JSON.
-    pub fn from_json(source: Source, value: &Value, source_url: &str) -> Result<Record, DoiError> {
+    fn from_json(source: Source, value: &Value, source_url: &str) -> Result<Record, DoiError> {
         match source {
             Source::DoiOrg => Record::from_csl(value, source_url),
             Source::Crossref => Record::from_crossref(value, source_url),
@@ -1021,44 +1021,40 @@ impl DoiClient {
         }))
     }
 
-    /// The record of a bare DOI from one source, without the cache's help (but kept there).
+    /// The record of a DOI from one source, without the cache's help (but kept there).
     pub fn fetch_from(&self, doi: &str, source: Source) -> Result<Record, DoiError> {
-        let (url, accept) = match source {
-            Source::DoiOrg => (
-                format!("{}/{}", base(&self.options.doi_base), encode_doi(doi)),
-                CSL_JSON,
-            ),
-            Source::Crossref => (
-                format!(
-                    "{}/works/{}",
-                    base(&self.options.crossref_base),
-                    encode_doi(doi)
-                ),
-                "application/json",
-            ),
-            Source::DataCite => (
-                format!(
-                    "{}/dois/{}",
-                    base(&self.options.datacite_base),
-                    encode_doi(doi)
-                ),
-                "application/vnd.api+json",
-            ),
-            Source::Bibtex => {
-                return Err(DoiError::Transport {
-                    url: doi.to_owned(),
-                    message: "BibTeX is read, not fetched".to_owned(),
-                });
-            }
+        let doi = normalise(doi)?;
+        let Some((url, accept)) = self.request_for(&doi, source) else {
+            return Err(DoiError::Transport {
+                url: doi,
+                message: "BibTeX is read, not fetched".to_owned(),
+            });
         };
-        let body = self.get(&url, accept, doi)?;
+        let body = self.get(&url, accept, &doi)?;
         let value: Value = serde_json::from_slice(&body).map_err(|e| DoiError::BadJson {
             url: url.clone(),
             message: e.to_string(),
         })?;
         let record = Record::from_json(source, &value, &url)?;
-        self.keep(doi, source, &body);
+        self.keep(&doi, source, &url, value);
         Ok(record)
+    }
+
+    /// The address to ask a source for a DOI, and the `Accept` header that gets JSON.
+    fn request_for(&self, doi: &str, source: Source) -> Option<(String, &'static str)> {
+        let doi = encode_doi(doi);
+        Some(match source {
+            Source::DoiOrg => (format!("{}/{doi}", base(&self.options.doi_base)), CSL_JSON),
+            Source::Crossref => (
+                format!("{}/works/{doi}", base(&self.options.crossref_base)),
+                "application/json",
+            ),
+            Source::DataCite => (
+                format!("{}/dois/{doi}", base(&self.options.datacite_base)),
+                "application/vnd.api+json",
+            ),
+            Source::Bibtex => return None,
+        })
     }
 
     /// One GET, redirects followed by hand, `429` waited out, the answer checked and read.
@@ -1237,10 +1233,7 @@ impl DoiClient {
         let parsed = serde_json::from_slice::<Value>(&bytes)
             .map_err(|e| e.to_string())
             .and_then(|value| {
-                let url = value["_medatlas_source_url"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
+                let url = value["source_url"].as_str().unwrap_or_default().to_owned();
                 Record::from_json(source, &value["body"], &url).map_err(|e| e.to_string())
             });
         match parsed {
@@ -1253,35 +1246,21 @@ impl DoiClient {
         }
     }
 
-    /// Keeps an answer that gave a record. Failing to write only costs a later fetch.
-    fn keep(&self, doi: &str, source: Source, body: &[u8]) {
+    /// Keeps an answer that gave a record, with the address it came from (the citation's
+    /// `source`). Failing to write only costs a later fetch.
+    fn keep(&self, doi: &str, source: Source, url: &str, body: Value) {
         let Some(path) = self.cache_path(doi, source) else {
             return;
         };
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
-            return;
-        };
-        let url = match source {
-            Source::DoiOrg => format!("{}/{}", base(&self.options.doi_base), encode_doi(doi)),
-            Source::Crossref => format!(
-                "{}/works/{}",
-                base(&self.options.crossref_base),
-                encode_doi(doi)
-            ),
-            Source::DataCite => format!(
-                "{}/dois/{}",
-                base(&self.options.datacite_base),
-                encode_doi(doi)
-            ),
-            Source::Bibtex => return,
-        };
-        let wrapped = serde_json::json!({ "_medatlas_source_url": url, "body": value });
+        let wrapped = serde_json::json!({ "source_url": url, "body": body });
         if let Err(e) = write_cache_file(&path, &wrapped) {
             tracing::warn!("could not keep {} in the cache: {e}", path.display());
         }
     }
 
-    /// `<cache>/<source>/<doi>.json`, the DOI lower-cased and made safe as a file name.
+    /// `<cache>/<source>/<doi>.json`, the DOI lower-cased and made safe as a file name. The file
+    /// holds `{"source_url": <address asked>, "body": <the answer>}`: the raw answer, so a
+    /// better parser later reads more from it without asking again.
     pub fn cache_path(&self, doi: &str, source: Source) -> Option<PathBuf> {
         let dir = self.options.cache_dir.as_ref()?;
         Some(
