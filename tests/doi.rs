@@ -607,6 +607,7 @@ fn every_fixture_citation_passes_the_catalogue_validator() {
             "https://api.datacite.org/dois/e",
         )
         .unwrap(),
+        Record::from_bibtex_file(&util::data("doi/physionet-mc-med.bib")).unwrap(),
     ];
     let example =
         std::fs::read_to_string(util::data("user-catalogue/example-brain-mri.toml")).unwrap();
@@ -629,4 +630,36 @@ fn every_fixture_citation_passes_the_catalogue_validator() {
     let entry = catalogue.get("example-brain-mri").unwrap();
     assert_eq!(entry.citations.len(), records.len());
     assert_eq!(entry.citations[3].role, "dataset");
+}
+
+/// PhysioNet's own BibTeX export of a data set: `@article` in the "journal" PhysioNet, read as
+/// the data set it is (its DOI has PhysioNet's prefix).
+#[test]
+fn physionets_bibtex_export_is_read_as_a_dataset() {
+    let record = Record::from_bibtex_file(&util::data("doi/physionet-mc-med.bib")).unwrap();
+    assert_eq!(record.kind, Kind::Dataset);
+    assert_eq!(
+        record.title,
+        "Multimodal Clinical Monitoring in the Emergency Department (MC-MED)"
+    );
+    assert_eq!(
+        record.authors,
+        [
+            "Kansal, A.",
+            "Chen, E.",
+            "Jin, T.",
+            "Rajpurkar, P.",
+            "Kim, D."
+        ]
+    );
+    assert_eq!(record.container.as_deref(), Some("PhysioNet"));
+    assert_eq!((record.year, record.month), (Some(2025), Some(9)));
+    assert_eq!(record.doi.as_deref(), Some("10.13026/wvyw-g663"));
+    assert_eq!(
+        record.url.as_deref(),
+        Some("https://doi.org/10.13026/wvyw-g663")
+    );
+    let c = record.citation();
+    assert_eq!((c.role.as_str(), c.kind.as_str()), ("dataset", "dataset"));
+    assert_valid_citation(&record);
 }

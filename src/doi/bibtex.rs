@@ -21,10 +21,17 @@ pub(super) fn record(text: &str, source: &str) -> Result<Record, DoiError> {
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|s| !s.is_empty())
     };
-    let kind = kind_of(
-        entry,
-        field("eprinttype").or_else(|| field("archiveprefix")),
-    );
+    let doi = field("doi");
+    // PhysioNet exports every project's citation as `@article` in the "journal" PhysioNet, but
+    // its DOIs (prefix 10.13026) name data sets and software, never articles.
+    let kind = if doi.as_deref().is_some_and(|d| d.starts_with("10.13026/")) {
+        Kind::Dataset
+    } else {
+        kind_of(
+            entry,
+            field("eprinttype").or_else(|| field("archiveprefix")),
+        )
+    };
     let authors = entry
         .author()
         .map(|people| people.iter().map(person).collect())
@@ -44,12 +51,12 @@ pub(super) fn record(text: &str, source: &str) -> Result<Record, DoiError> {
         // A data set's container is its repository, which BibTeX exports name as publisher.
         Kind::Dataset => field("howpublished")
             .filter(|h| !h.contains("\\url"))
+            .or_else(|| field("journaltitle").or_else(|| field("journal")))
             .or_else(|| publisher.clone()),
         _ => field("journaltitle")
             .or_else(|| field("journal"))
             .or_else(|| field("howpublished").filter(|h| !h.contains("\\url"))),
     };
-    let doi = field("doi");
     let label = doi.clone().unwrap_or_else(|| entry.key.clone());
     finish(Draft {
         kind,
