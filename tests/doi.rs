@@ -663,3 +663,26 @@ fn physionets_bibtex_export_is_read_as_a_dataset() {
     assert_eq!((c.role.as_str(), c.kind.as_str()), ("dataset", "dataset"));
     assert_valid_citation(&record);
 }
+
+#[test]
+fn json_that_does_not_parse_and_a_type_that_cannot_be_cited() {
+    let server = http::serve(|_| Reply::json(200, "{\"message\": {\"title\": [\"trunc"));
+    let e = client(&server).fetch("10.1000/broken").unwrap_err();
+    assert!(matches!(e, DoiError::BadJson { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!(
+            "the metadata from {} could not be read: ",
+            server.url("/doi/10.1000/broken")
+        )),
+        "{e}"
+    );
+
+    let review = serde_json::json!({"message": {"type": "peer-review", "DOI": "10.1000/review",
+        "title": ["A review"], "author": [{"family": "Roe", "given": "Richard"}]}});
+    let e = Record::from_crossref(&review, "https://api.crossref.org/works/10.1000/review")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the record of 10.1000/review is of type \"peer-review\", which MedAtlas cannot cite"
+    );
+}
