@@ -6,7 +6,8 @@
 //! record. When that step fails for any reason other than "no such DOI" (the resolver is down, a
 //! redirect loops, the answer is not JSON), the Crossref REST API (`/works/<doi>`) and then the
 //! DataCite REST API (`/dois/<doi>`) are asked directly. DataCite's own record is also the only one
-//! that carries a dataset's licence (`rightsList`), which content negotiation leaves out.
+//! that carries a dataset's licence (`rightsList`), which content negotiation leaves out, so a data
+//! set found elsewhere is completed from it.
 //!
 //! The client is polite because the public APIs ask for it: it says who it is
 //! (`User-Agent: MedAtlas/<version> (mailto:<contact>)` puts it in Crossref's "polite pool"),
@@ -997,16 +998,25 @@ impl DoiClient {
     /// The record of a DOI (in any form [`normalise`] accepts): from the cache when an earlier
     /// fetch kept it, else from doi.org, else from Crossref, else from DataCite. A 404 from
     /// doi.org is final ("no such DOI"); when every source fails, the first failure is reported.
+    ///
+    /// A data set found elsewhere than at DataCite is completed with DataCite's licence
+    /// (`rightsList`), which content negotiation leaves out; that look-up is best effort.
     pub fn fetch(&self, input: &str) -> Result<Record, DoiError> {
         let doi = normalise(input)?;
+        let record = self.find(&doi)?;
+        Ok(self.with_licence(&doi, record))
+    }
+
+    /// The record of a bare, lower-cased DOI: the cache, then each source in turn.
+    fn find(&self, doi: &str) -> Result<Record, DoiError> {
         for source in [Source::DoiOrg, Source::Crossref, Source::DataCite] {
-            if let Some(record) = self.cached(&doi, source) {
+            if let Some(record) = self.cached(doi, source) {
                 return Ok(record);
             }
         }
         let mut first_error = None;
         for source in [Source::DoiOrg, Source::Crossref, Source::DataCite] {
-            match self.fetch_from(&doi, source) {
+            match self.fetch_from(doi, source) {
                 Ok(record) => return Ok(record),
                 Err(e @ DoiError::NotFound { .. }) if source == Source::DoiOrg => return Err(e),
                 Err(e) => {
@@ -1019,6 +1029,25 @@ impl DoiClient {
             url: self.options.doi_base.clone(),
             message: "no source was asked".to_owned(),
         }))
+    }
+
+    /// A data set's record with the licence DataCite's record suggests, when it has none yet.
+    fn with_licence(&self, doi: &str, mut record: Record) -> Record {
+        if record.kind != Kind::Dataset
+            || record.licence.is_some()
+            || record.source == Source::DataCite
+        {
+            return record;
+        }
+        let datacite = match self.cached(doi, Source::DataCite) {
+            Some(cached) => Ok(cached),
+            None => self.fetch_from(doi, Source::DataCite),
+        };
+        match datacite {
+            Ok(datacite) => record.licence = datacite.licence,
+            Err(e) => tracing::debug!("no licence for {doi} from DataCite: {e}"),
+        }
+        record
     }
 
     /// The record of a DOI from one source, without the cache's help (but kept there).

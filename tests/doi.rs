@@ -126,8 +126,13 @@ fn doi_org_content_negotiation_comes_first_and_is_polite() {
     assert_eq!((c.role.as_str(), c.kind.as_str()), ("dataset", "dataset"));
     assert_eq!(c.source, server.url("/doi/10.1000/abc"));
 
+    // A data set: DataCite is asked for its licence (here it fails, which costs nothing).
+    assert_eq!(record.licence, None);
+    assert_eq!(
+        server.request_lines(),
+        ["GET /doi/10.1000/abc", "GET /datacite/dois/10.1000/abc"]
+    );
     let requests = server.requests();
-    assert_eq!(requests.len(), 1, "{:?}", server.request_lines());
     assert_eq!(
         requests[0].header("Accept"),
         Some("application/vnd.citationstyles.csl+json")
@@ -685,4 +690,33 @@ fn json_that_does_not_parse_and_a_type_that_cannot_be_cited() {
         e.to_string(),
         "the record of 10.1000/review is of type \"peer-review\", which MedAtlas cannot cite"
     );
+}
+
+/// A data set found by content negotiation gets its licence from DataCite's own record. The CSL
+/// answer is the Zenodo fixture's record in CSL form (same values); DataCite answers the fixture.
+#[test]
+fn a_dataset_from_doi_org_gets_its_licence_from_datacite() {
+    let server = http::serve(|req| {
+        if req.path == format!("/doi/{ZENODO}") {
+            csl(serde_json::json!({
+                "type": "dataset", "DOI": ZENODO,
+                "title": "Yutu-2 PCAM Images for 3D Scene Reconstruction (2019)",
+                "author": [{"family": "Ma", "given": "Xinyu"}, {"family": "chen", "given": "Meixi"}],
+                "issued": {"date-parts": [[2024]]}, "publisher": "Zenodo"
+            }))
+        } else if req.path == format!("/datacite/dois/{ZENODO}") {
+            Reply::json(200, fixture("datacite-zenodo-dataset.json"))
+        } else {
+            Reply::status(404)
+        }
+    });
+    let cache = temp_dir();
+    let record = cached_client(&server, cache.path()).fetch(ZENODO).unwrap();
+    assert_eq!(record.source, Source::DoiOrg);
+    assert_eq!(record.authors, ["Ma, X.", "chen, M."]);
+    assert_eq!(record.licence.as_deref(), Some("CC-BY-4.0"));
+    // Both answers are kept: the next run asks nothing and finds the same licence.
+    let again = cached_client(&server, cache.path()).fetch(ZENODO).unwrap();
+    assert_eq!(again, record);
+    assert_eq!(server.requests().len(), 2);
 }
