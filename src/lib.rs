@@ -11,6 +11,7 @@
 //! - `shortlist`: the user's named shortlists of datasets, in their own file;
 //! - `compare`: datasets side by side;
 //! - `config`: the user's settings (a contact address for metadata services);
+//! - `doi`: a dataset paper's metadata from its DOI (doi.org, Crossref, DataCite) or a BibTeX entry;
 //! - `writeup`: references, acknowledgements, data availability and terms for a paper;
 //! - `zotero`: sending citations to the user's running Zotero (its local connector server);
 //! - `engine`: the one recipe that assembles catalogue, store and embedder into a search engine.
@@ -20,6 +21,7 @@ pub mod catalogue;
 pub mod cite;
 pub mod compare;
 pub mod config;
+pub mod doi;
 pub mod embed;
 pub mod engine;
 pub mod links;

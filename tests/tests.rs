@@ -9,6 +9,7 @@ mod util;
 
 mod citations;
 mod cli;
+mod doi;
 mod golden;
 mod links;
 mod recipe;
