@@ -12,6 +12,7 @@ mod cli;
 mod doi;
 mod golden;
 mod links;
+mod new;
 mod recipe;
 mod remote_embed;
 mod search;

@@ -5,6 +5,7 @@
 
 mod export;
 mod links;
+mod new;
 mod search;
 mod shortlists;
 mod zotero;
@@ -205,6 +206,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draft an entry for a dataset from its paper's DOI or a BibTeX entry, into your user
+    /// catalogue folder (exit code 4 when the catalogue already cites that DOI).
+    New {
+        /// The DOI: 10.…, doi:10.…, https://doi.org/10.… or http://dx.doi.org/10.…
+        #[arg(long, conflicts_with = "bibtex")]
+        doi: Option<String>,
+        /// A file with one BibTeX entry, or - for standard input.
+        #[arg(long, value_name = "FILE")]
+        bibtex: Option<String>,
+        /// The entry's id (default: from the name).
+        #[arg(long)]
+        id: Option<String>,
+        /// The dataset's name (required without a terminal when the title does not start
+        /// with "Name:").
+        #[arg(long)]
+        name: Option<String>,
+        /// The folder to write into (default: your user catalogue folder).
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// Accept every suggested facet value without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Print the draft as JSON instead of writing it.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or change your settings: `config show`, `config set contact-email ADDRESS` (given to
     /// metadata services such as Crossref with each request), `config unset contact-email`.
     Config {
@@ -351,6 +378,29 @@ fn dispatch(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
                 timeout_secs,
             };
             return links::check_links(&mut out, global, &catalogue, &request);
+        }
+        Command::New {
+            doi,
+            bibtex,
+            id,
+            name,
+            into,
+            yes,
+            json,
+        } => {
+            return new::run(
+                &mut out,
+                &catalogue,
+                new::Request {
+                    doi,
+                    bibtex,
+                    id,
+                    name,
+                    into,
+                    yes,
+                    json,
+                },
+            );
         }
         Command::Shortlist { command } => shortlists::run(&mut out, &catalogue, command)?,
         Command::Writeup {
