@@ -23,6 +23,7 @@ use medatlas::compare::Comparison;
 use medatlas::shortlist::{ShortlistFile, Shortlists};
 use medatlas::writeup::{Item as WriteupItem, Kit};
 
+use super::add::AddDialog;
 use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
 use super::zotero::{Request as ZoteroRequest, ZoteroPanel};
@@ -44,6 +45,11 @@ pub struct Deps {
     /// Where Zotero's connector server listens, and the record of what was sent to it.
     pub zotero_url: String,
     pub zotero_sent: Option<medatlas::zotero::SentFile>,
+    /// Metadata services for adding a dataset from its DOI, where its file goes, and the user's
+    /// judged queries.
+    pub doi_options: medatlas::doi::FetchOptions,
+    pub user_dir: Option<std::path::PathBuf>,
+    pub queries_file: Option<std::path::PathBuf>,
 }
 
 impl Deps {
@@ -57,6 +63,17 @@ impl Deps {
             zotero_url: std::env::var("MEDATLAS_ZOTERO_URL")
                 .unwrap_or_else(|_| medatlas::zotero::DEFAULT_BASE_URL.to_owned()),
             zotero_sent: medatlas::zotero::SentFile::default_location(),
+            doi_options: medatlas::doi::FetchOptions {
+                contact: medatlas::config::ConfigFile::default_location()
+                    .and_then(|f| f.load().ok())
+                    .and_then(|c| c.contact_email),
+                cache_dir: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
+                    .map(|d| d.cache_dir().join("doi")),
+                ..Default::default()
+            },
+            user_dir: medatlas::catalogue::default_user_dir(),
+            queries_file: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
+                .map(|d| d.data_dir().join("queries.tsv")),
         }
     }
 }
@@ -134,6 +151,11 @@ pub struct App {
     /// The write-up kit shown: its datasets, and the kit in the citation format it was built for.
     pub writeup: Option<(Vec<WriteupItem>, Kit)>,
     pub zotero: ZoteroPanel,
+    pub add: Option<AddDialog>,
+    pub doi_options: medatlas::doi::FetchOptions,
+    user_dir: Option<std::path::PathBuf>,
+    queries_file: Option<std::path::PathBuf>,
+    load_model: bool,
 }
 
 impl App {
@@ -203,6 +225,11 @@ impl App {
             comparison: None,
             writeup: None,
             zotero: ZoteroPanel::new(deps.zotero_url, deps.zotero_sent),
+            add: None,
+            doi_options: deps.doi_options,
+            user_dir: deps.user_dir,
+            queries_file: deps.queries_file,
+            load_model: deps.load_model,
         };
         app.load_shortlists();
         if let Some(engine) = &app.engine {
@@ -467,6 +494,164 @@ impl App {
         }
     }
 
+    /// Saves the Add dataset window's draft: validated first (problems go next to their fields),
+    /// written to the user catalogue folder, indexed at once and selected; the queries join the
+    /// user's `queries.tsv`, and the window shows where the entry ranks for each.
+    fn save_draft(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.add else { return };
+        let Some(record) = dialog.record.clone() else {
+            return;
+        };
+        let fail = |dialog: &mut AddDialog, why: String| dialog.error = Some(why);
+        if let Some(doi) = &record.doi
+            && let Some(e) = self.catalogue.entries.iter().find(|e| {
+                e.citations.iter().any(|c| {
+                    c.doi
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(doi))
+                })
+            })
+        {
+            return fail(
+                dialog,
+                format!("{doi} is already in the catalogue, cited by \"{}\"", e.id),
+            );
+        }
+        let id = dialog.id.trim().to_owned();
+        if self.catalogue.get(&id).is_some() {
+            return fail(dialog, format!("the id \"{id}\" is taken: choose another"));
+        }
+        let Some(homepage) = record
+            .url
+            .clone()
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .or_else(|| record.doi.as_ref().map(|d| format!("https://doi.org/{d}")))
+        else {
+            return fail(dialog, "the record has no DOI and no web address".into());
+        };
+        let today = medatlas::cite::Date::today();
+        let input = medatlas::catalogue::draft::DraftInput {
+            id: id.clone(),
+            name: dialog.name.trim().to_owned(),
+            citation: record.citation(),
+            abstract_text: record.abstract_text.clone(),
+            homepage: homepage.clone(),
+            licence: record.licence.clone(),
+            source: if record.source_url.starts_with("http") {
+                record.source_url.clone()
+            } else {
+                homepage
+            },
+            checked: format!("{:04}-{:02}-{:02}", today.year, today.month, today.day),
+        };
+        let kept: Vec<_> = dialog
+            .suggestions
+            .iter()
+            .filter(|(_, keep)| *keep)
+            .map(|(s, _)| s.clone())
+            .collect();
+        let entry = medatlas::catalogue::draft::draft(&input, &self.catalogue.vocabulary, &kept);
+        let file = format!("{id}.toml");
+        let text = match medatlas::catalogue::draft::to_toml(&entry) {
+            Ok(text) => text,
+            Err(e) => return fail(dialog, e.to_string()),
+        };
+        let mut parsed = match medatlas::catalogue::validate::parse_entry(
+            &file,
+            text.as_bytes(),
+            &id,
+            &self.catalogue.vocabulary,
+        ) {
+            Ok(parsed) => parsed,
+            Err(problems) => {
+                dialog.problems = problems;
+                return;
+            }
+        };
+        dialog.problems.clear();
+        let Some(dir) = &self.user_dir else {
+            return fail(dialog, "this platform has no user catalogue folder".into());
+        };
+        let path = dir.join(&file);
+        if path.exists() {
+            return fail(
+                dialog,
+                format!("{} exists: choose another id", path.display()),
+            );
+        }
+        if let Err(e) = medatlas::shortlist::write_atomically(&path, text.as_bytes()) {
+            return fail(dialog, e.to_string());
+        }
+        let queries: Vec<String> = dialog
+            .queries
+            .iter()
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty())
+            .collect();
+        if let Some(file) = &self.queries_file
+            && !queries.is_empty()
+        {
+            let lines: String = queries.iter().map(|q| format!("{q}\t{id}:2\n")).collect();
+            let result =
+                std::fs::create_dir_all(file.parent().unwrap_or(std::path::Path::new(".")))
+                    .and_then(|()| {
+                        use std::io::Write as _;
+                        std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(file)?
+                            .write_all(lines.as_bytes())
+                    });
+            if let Err(e) = result {
+                tracing::warn!("the queries were not saved to {}: {e}", file.display());
+            }
+        }
+        // Indexed at once: the catalogue with the new entry, a fresh engine over it (keyword
+        // search at once; the semantic session embeds the one new entry in the background).
+        parsed.origin = medatlas::catalogue::entry::Origin::User(path.display().to_string());
+        let mut catalogue = (*self.catalogue).clone();
+        catalogue.entries.push(parsed);
+        catalogue.entries.sort_by(|a, b| a.id.cmp(&b.id));
+        catalogue.files_read += 1;
+        self.catalogue = Arc::new(catalogue);
+        self.citer = Citer::new(&self.catalogue);
+        match engine::open(&self.catalogue, &self.location) {
+            Ok(built) => self.engine = Some(built.engine),
+            Err(e) => self.engine_error = Some(e.to_string()),
+        }
+        self.vectors.clear();
+        self.query_vector = None;
+        self.plan = None;
+        self.results_key = None;
+        let ranks = queries
+            .iter()
+            .map(|q| {
+                let rank = self.engine.as_ref().and_then(|engine| {
+                    engine
+                        .search(&Query {
+                            text: q.clone(),
+                            limit: Some(50),
+                            ..Default::default()
+                        })
+                        .ok()
+                        .and_then(|r| r.results.iter().position(|h| h.id == id))
+                        .map(|p| p + 1)
+                });
+                (q.clone(), rank)
+            })
+            .collect();
+        if let Some(dialog) = &mut self.add {
+            dialog.saved = Some((id.clone(), ranks));
+        }
+        self.state.selected = Some(id.clone());
+        self.state.show_detail = true;
+        self.scroll_to_selected = true;
+        self.set_status(format!("{id} added as a draft"));
+        if self.load_model {
+            self.start_session(ctx);
+        }
+    }
+
     /// (Re)builds the write-up kit for `items` in the current citation format.
     pub fn build_writeup(&mut self, items: Vec<WriteupItem>) {
         match Kit::build(
@@ -722,6 +907,8 @@ impl App {
                     .unwrap_or_default();
                 self.build_writeup(items);
             }
+            Command::OpenAdd => self.add = Some(AddDialog::default()),
+            Command::SaveDraft => self.save_draft(ctx),
             Command::SendToZotero { ids, title, tag } => {
                 let entries: Vec<&Entry> =
                     ids.iter().filter_map(|id| self.catalogue.get(id)).collect();

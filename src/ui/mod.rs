@@ -3,6 +3,7 @@
 //! `app` holds state and handles commands; each panel draws itself in its own module and returns the
 //! commands the user's actions produced.
 
+mod add;
 mod app;
 mod detail;
 mod dialogs;
@@ -71,6 +72,7 @@ pub fn draw(app: &mut App, ui: &mut egui::Ui) -> Vec<Command> {
     overview::window_ui(app, ui.ctx(), &mut commands);
     writeup::window_ui(app, ui.ctx(), &mut commands);
     zotero::window_ui(app, ui.ctx(), &mut commands);
+    add::window_ui(app, ui.ctx(), &mut commands);
     commands
 }
 

@@ -185,6 +185,10 @@ pub enum Command {
     Compare(Vec<String>),
     /// Open the write-up kit for the active shortlist's datasets.
     OpenWriteup,
+    /// Open the Add dataset window.
+    OpenAdd,
+    /// Save the Add dataset window's draft into the user catalogue folder.
+    SaveDraft,
     /// Send the citations of these datasets to Zotero (the title names them; a shortlist's name
     /// becomes a tag).
     SendToZotero {

@@ -59,6 +59,14 @@ pub fn ui(app: &mut App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("Menu", |ui| {
+                if ui
+                    .button("Add dataset…")
+                    .on_hover_text("Draft an entry from a paper's DOI or a BibTeX entry")
+                    .clicked()
+                {
+                    commands.push(Command::OpenAdd);
+                    ui.close();
+                }
                 if ui.button("Shortlists…").clicked() {
                     app.show_shortlists = true;
                     ui.close();
