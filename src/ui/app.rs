@@ -50,6 +50,8 @@ pub struct Deps {
     pub doi_options: medatlas::doi::FetchOptions,
     pub user_dir: Option<std::path::PathBuf>,
     pub queries_file: Option<std::path::PathBuf>,
+    /// The user's settings file (`medatlas config`).
+    pub config_file: Option<medatlas::config::ConfigFile>,
 }
 
 impl Deps {
@@ -74,6 +76,7 @@ impl Deps {
             user_dir: medatlas::catalogue::default_user_dir(),
             queries_file: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
                 .map(|d| d.data_dir().join("queries.tsv")),
+            config_file: medatlas::config::ConfigFile::default_location(),
         }
     }
 }
@@ -156,6 +159,9 @@ pub struct App {
     user_dir: Option<std::path::PathBuf>,
     queries_file: Option<std::path::PathBuf>,
     load_model: bool,
+    config_file: Option<medatlas::config::ConfigFile>,
+    /// The Preferences field for the contact address.
+    pub contact_edit: String,
 }
 
 impl App {
@@ -226,10 +232,12 @@ impl App {
             writeup: None,
             zotero: ZoteroPanel::new(deps.zotero_url, deps.zotero_sent),
             add: None,
+            contact_edit: deps.doi_options.contact.clone().unwrap_or_default(),
             doi_options: deps.doi_options,
             user_dir: deps.user_dir,
             queries_file: deps.queries_file,
             load_model: deps.load_model,
+            config_file: deps.config_file,
         };
         app.load_shortlists();
         if let Some(engine) = &app.engine {
@@ -491,6 +499,35 @@ impl App {
             .is_none_or(|s| !self.rows.contains(s))
         {
             self.state.selected = self.rows.first().cloned();
+        }
+    }
+
+    /// Checks and saves the contact address in the settings file (`medatlas config`), and uses it
+    /// for the next requests to metadata services.
+    fn save_contact(&mut self, address: &str) {
+        let Some(file) = &self.config_file else {
+            return self.set_status("This platform has no configuration folder");
+        };
+        let result = file
+            .load()
+            .map_err(|e| e.to_string())
+            .and_then(|mut config| {
+                if address.trim().is_empty() {
+                    config.unset("contact-email").map_err(|e| e.to_string())?;
+                } else {
+                    config
+                        .set("contact-email", address)
+                        .map_err(|e| e.to_string())?;
+                }
+                file.save(&config).map_err(|e| e.to_string())?;
+                Ok(config.contact_email)
+            });
+        match result {
+            Ok(contact) => {
+                self.doi_options.contact = contact;
+                self.set_status("Contact address saved");
+            }
+            Err(e) => self.set_status(format!("Contact address not saved: {e}")),
         }
     }
 
@@ -908,6 +945,7 @@ impl App {
                 self.build_writeup(items);
             }
             Command::OpenAdd => self.add = Some(AddDialog::default()),
+            Command::SaveContact(address) => self.save_contact(&address),
             Command::SaveDraft => self.save_draft(ctx),
             Command::SendToZotero { ids, title, tag } => {
                 let entries: Vec<&Entry> =

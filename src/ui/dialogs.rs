@@ -189,6 +189,20 @@ pub fn windows_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command
             });
             ui.add_space(6.0);
             embedder_ui(app, ui, commands);
+            ui.add_space(6.0);
+            ui.strong("Adding datasets by DOI");
+            ui.horizontal(|ui| {
+                let label = ui.label("Contact e-mail:");
+                ui.add(
+                    egui::TextEdit::singleline(&mut app.contact_edit)
+                        .hint_text("given to Crossref and DataCite with each request")
+                        .desired_width(260.0),
+                )
+                .labelled_by(label.id);
+                if ui.button("Save address").clicked() {
+                    commands.push(Command::SaveContact(app.contact_edit.clone()));
+                }
+            });
         });
     app.show_preferences = open;
 

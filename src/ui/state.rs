@@ -185,6 +185,8 @@ pub enum Command {
     Compare(Vec<String>),
     /// Open the write-up kit for the active shortlist's datasets.
     OpenWriteup,
+    /// Save the contact address given to metadata services (empty: remove it).
+    SaveContact(String),
     /// Open the Add dataset window.
     OpenAdd,
     /// Save the Add dataset window's draft into the user catalogue folder.

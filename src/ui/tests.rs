@@ -50,6 +50,7 @@ fn deps(extra_dirs: Vec<PathBuf>, opened: &Opened) -> Deps {
         },
         user_dir: None,
         queries_file: None,
+        config_file: None,
     }
 }
 
@@ -1101,4 +1102,43 @@ fn a_pasted_bibtex_entry_becomes_a_draft_and_problems_show_next_to_their_field()
     harness.run_steps(10);
     assert!(dir.path().join("catalogue/mc-med.toml").exists());
     assert!(harness.state().catalogue.get("mc-med").is_some());
+}
+
+#[test]
+fn the_contact_address_is_checked_saved_and_used_for_the_next_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = Opened::default();
+    let mut deps = deps(Vec::new(), &opened);
+    let file = dir.path().join("config.toml");
+    deps.config_file = Some(medatlas::config::ConfigFile::new(&file));
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 1600.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    harness.state_mut().show_preferences = true;
+    harness.run();
+    type_into(&mut harness, "Contact e-mail:", "not an address");
+    harness.get_by_label("Save address").click();
+    harness.run();
+    assert!(
+        harness
+            .state()
+            .status_text()
+            .unwrap_or("")
+            .contains("not an e-mail address")
+    );
+    assert!(!file.exists());
+    harness.state_mut().contact_edit = "researcher@example.org".into();
+    harness.run();
+    harness.get_by_label("Save address").click();
+    harness.run();
+    assert_eq!(
+        harness.state().doi_options.contact.as_deref(),
+        Some("researcher@example.org")
+    );
+    let saved = medatlas::config::ConfigFile::new(&file).load().unwrap();
+    assert_eq!(
+        saved.contact_email.as_deref(),
+        Some("researcher@example.org")
+    );
 }
