@@ -9,6 +9,7 @@
 pub mod describe;
 pub mod diagnostic;
 pub mod draft;
+pub mod edit;
 pub mod entry;
 pub mod facets;
 pub mod schema;
@@ -118,6 +119,13 @@ struct EntryFile {
     stem: String,
     bytes: Vec<u8>,
     origin: Origin,
+}
+
+/// The text of a bundled entry's file, as shipped (to copy it into a user override).
+pub fn bundled_entry_text(id: &str) -> Option<&'static str> {
+    BUNDLED
+        .get_file(format!("{id}.toml"))
+        .and_then(|f| f.contents_utf8())
 }
 
 fn bundled_entry_files() -> Vec<EntryFile> {

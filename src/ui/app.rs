@@ -24,6 +24,7 @@ use medatlas::shortlist::{ShortlistFile, Shortlists};
 use medatlas::writeup::{Item as WriteupItem, Kit};
 
 use super::add::AddDialog;
+use super::edit::{EditDialog, FACETS};
 use super::facets::FacetList;
 use super::state::{Command, SortColumn, State, Theme};
 use super::zotero::{Request as ZoteroRequest, ZoteroPanel};
@@ -155,6 +156,7 @@ pub struct App {
     pub writeup: Option<(Vec<WriteupItem>, Kit)>,
     pub zotero: ZoteroPanel,
     pub add: Option<AddDialog>,
+    pub edit: Option<EditDialog>,
     pub doi_options: medatlas::doi::FetchOptions,
     user_dir: Option<std::path::PathBuf>,
     queries_file: Option<std::path::PathBuf>,
@@ -232,6 +234,7 @@ impl App {
             writeup: None,
             zotero: ZoteroPanel::new(deps.zotero_url, deps.zotero_sent),
             add: None,
+            edit: None,
             contact_edit: deps.doi_options.contact.clone().unwrap_or_default(),
             doi_options: deps.doi_options,
             user_dir: deps.user_dir,
@@ -643,23 +646,8 @@ impl App {
                 tracing::warn!("the queries were not saved to {}: {e}", file.display());
             }
         }
-        // Indexed at once: the catalogue with the new entry, a fresh engine over it (keyword
-        // search at once; the semantic session embeds the one new entry in the background).
         parsed.origin = medatlas::catalogue::entry::Origin::User(path.display().to_string());
-        let mut catalogue = (*self.catalogue).clone();
-        catalogue.entries.push(parsed);
-        catalogue.entries.sort_by(|a, b| a.id.cmp(&b.id));
-        catalogue.files_read += 1;
-        self.catalogue = Arc::new(catalogue);
-        self.citer = Citer::new(&self.catalogue);
-        match engine::open(&self.catalogue, &self.location) {
-            Ok(built) => self.engine = Some(built.engine),
-            Err(e) => self.engine_error = Some(e.to_string()),
-        }
-        self.vectors.clear();
-        self.query_vector = None;
-        self.plan = None;
-        self.results_key = None;
+        self.install_entry(ctx, parsed);
         let ranks = queries
             .iter()
             .map(|q| {
@@ -684,9 +672,125 @@ impl App {
         self.state.show_detail = true;
         self.scroll_to_selected = true;
         self.set_status(format!("{id} added as a draft"));
+    }
+
+    /// Puts `entry` into the catalogue (replacing one with its id) and indexes it at once: a fresh
+    /// engine over the new catalogue for keyword search now, and a semantic session that embeds
+    /// what changed in the background.
+    fn install_entry(&mut self, ctx: &egui::Context, entry: Entry) {
+        let mut catalogue = (*self.catalogue).clone();
+        match catalogue.entries.iter().position(|e| e.id == entry.id) {
+            Some(i) => catalogue.entries[i] = entry,
+            None => {
+                catalogue.entries.push(entry);
+                catalogue.entries.sort_by(|a, b| a.id.cmp(&b.id));
+                catalogue.files_read += 1;
+            }
+        }
+        self.catalogue = Arc::new(catalogue);
+        self.citer = Citer::new(&self.catalogue);
+        match engine::open(&self.catalogue, &self.location) {
+            Ok(built) => self.engine = Some(built.engine),
+            Err(e) => self.engine_error = Some(e.to_string()),
+        }
+        self.vectors.clear();
+        self.query_vector = None;
+        self.plan = None;
+        self.results_key = None;
         if self.load_model {
             self.start_session(ctx);
         }
+    }
+
+    /// Opens the Edit window for a user entry; a bundled entry is first copied, as shipped, into
+    /// the user catalogue folder, where it overrides the bundled one.
+    fn open_edit(&mut self, ctx: &egui::Context, id: &str) {
+        let Some(entry) = self.catalogue.get(id).cloned() else {
+            return;
+        };
+        let path = match &entry.origin {
+            medatlas::catalogue::entry::Origin::User(path) => std::path::PathBuf::from(path),
+            medatlas::catalogue::entry::Origin::Bundled => {
+                let (Some(dir), Some(text)) = (
+                    self.user_dir.clone(),
+                    medatlas::catalogue::bundled_entry_text(id),
+                ) else {
+                    return self.set_status("This platform has no user catalogue folder");
+                };
+                let path = dir.join(format!("{id}.toml"));
+                if path.exists() {
+                    return self.set_status(format!(
+                        "{} exists already: it is loaded from your folder after a restart",
+                        path.display()
+                    ));
+                }
+                if let Err(e) = medatlas::shortlist::write_atomically(&path, text.as_bytes()) {
+                    return self.set_status(format!("Could not copy {id}: {e}"));
+                }
+                let mut copy = entry.clone();
+                copy.origin = medatlas::catalogue::entry::Origin::User(path.display().to_string());
+                self.install_entry(ctx, copy);
+                self.set_status(format!(
+                    "{id} copied to your catalogue: your copy overrides the bundled one"
+                ));
+                path
+            }
+        };
+        let entry = self.catalogue.get(id).cloned().unwrap_or(entry);
+        self.edit = Some(EditDialog::of(&entry, path));
+    }
+
+    /// Applies the Edit window's changes to its file (comments and order kept), validated first.
+    fn save_edit(&mut self, ctx: &egui::Context) {
+        use medatlas::catalogue::edit::{Change, apply};
+        let Some(dialog) = &mut self.edit else { return };
+        let text = match std::fs::read_to_string(&dialog.path) {
+            Ok(text) => text,
+            Err(e) => {
+                dialog.error = Some(format!("{}: {e}", dialog.path.display()));
+                return;
+            }
+        };
+        let mut changes = vec![
+            Change::Text("name", dialog.name.trim().to_owned()),
+            Change::Text("summary", dialog.summary.trim().to_owned()),
+        ];
+        for ((_, field), values) in FACETS.iter().zip(&dialog.facets) {
+            changes.push(Change::List(field, values.clone()));
+        }
+        if dialog.confirm {
+            changes.push(Change::Confirm);
+        }
+        let edited = match apply(&text, &changes) {
+            Ok(edited) => edited,
+            Err(e) => {
+                dialog.error = Some(e.to_string());
+                return;
+            }
+        };
+        let file = dialog.path.display().to_string();
+        let mut entry = match medatlas::catalogue::validate::parse_entry(
+            &file,
+            edited.as_bytes(),
+            &dialog.id,
+            &self.catalogue.vocabulary,
+        ) {
+            Ok(entry) => entry,
+            Err(problems) => {
+                dialog.problems = problems;
+                return;
+            }
+        };
+        if let Err(e) = medatlas::shortlist::write_atomically(&dialog.path, edited.as_bytes()) {
+            dialog.error = Some(e.to_string());
+            return;
+        }
+        entry.origin = medatlas::catalogue::entry::Origin::User(file);
+        let id = entry.id.clone();
+        self.edit = None;
+        self.install_entry(ctx, entry);
+        self.state.selected = Some(id.clone());
+        self.set_status(format!("{id} saved"));
     }
 
     /// (Re)builds the write-up kit for `items` in the current citation format.
@@ -945,6 +1049,8 @@ impl App {
                 self.build_writeup(items);
             }
             Command::OpenAdd => self.add = Some(AddDialog::default()),
+            Command::OpenEdit(id) => self.open_edit(ctx, &id),
+            Command::SaveEdit => self.save_edit(ctx),
             Command::SaveContact(address) => self.save_contact(&address),
             Command::SaveDraft => self.save_draft(ctx),
             Command::SendToZotero { ids, title, tag } => {

@@ -55,6 +55,18 @@ pub fn ui(app: &App, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     ui.strong(&e.name);
     ui.horizontal(|ui| {
         super::shortlists::detail_button_ui(app, ui, &e.id, commands);
+        let edit = if e.origin.is_user() {
+            "Edit"
+        } else {
+            "Copy to my catalogue and edit"
+        };
+        if ui
+            .button(edit)
+            .on_hover_text("Change name, summary and facets; a bundled entry is copied into your catalogue folder first")
+            .clicked()
+        {
+            commands.push(Command::OpenEdit(e.id.clone()));
+        }
         if ui
             .button("Send to Zotero")
             .on_hover_text("Save this dataset's citations in the Zotero running on this computer")

@@ -7,6 +7,7 @@ mod add;
 mod app;
 mod detail;
 mod dialogs;
+mod edit;
 mod facets;
 mod overview;
 mod results;
@@ -73,6 +74,7 @@ pub fn draw(app: &mut App, ui: &mut egui::Ui) -> Vec<Command> {
     writeup::window_ui(app, ui.ctx(), &mut commands);
     zotero::window_ui(app, ui.ctx(), &mut commands);
     add::window_ui(app, ui.ctx(), &mut commands);
+    edit::window_ui(app, ui.ctx(), &mut commands);
     commands
 }
 

@@ -187,6 +187,10 @@ pub enum Command {
     OpenWriteup,
     /// Save the contact address given to metadata services (empty: remove it).
     SaveContact(String),
+    /// Edit a user entry; a bundled one is first copied into the user catalogue folder.
+    OpenEdit(String),
+    /// Save the Edit window's changes.
+    SaveEdit,
     /// Open the Add dataset window.
     OpenAdd,
     /// Save the Add dataset window's draft into the user catalogue folder.

@@ -1142,3 +1142,70 @@ fn the_contact_address_is_checked_saved_and_used_for_the_next_requests() {
         Some("researcher@example.org")
     );
 }
+
+#[test]
+fn editing_a_user_entry_keeps_its_comments_and_a_bundled_one_is_copied_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("catalogue");
+    std::fs::create_dir_all(&folder).unwrap();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/user-catalogue/example-brain-mri.toml");
+    let original = std::fs::read_to_string(&fixture).unwrap();
+    let file = folder.join("example-brain-mri.toml");
+    std::fs::write(&file, &original).unwrap();
+    let opened = Opened::default();
+    let mut deps = deps(vec![folder.clone()], &opened);
+    deps.user_dir = Some(folder.clone());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 1400.0])
+        .build_eframe(move |cc| App::with_state(&cc.egui_ctx, deps, State::default()));
+    harness.run();
+    handle(&mut harness, Command::Select("example-brain-mri".into()));
+    harness.get_by_label("Edit").click();
+    harness.run();
+    harness.state_mut().edit.as_mut().unwrap().summary = "An edited summary.".into();
+    harness.run();
+    harness.get_by_label("Save changes").click();
+    harness.run_steps(10);
+    let text = std::fs::read_to_string(&file).unwrap();
+    // The first line (a comment) and the field order are kept; only the summary changed.
+    assert_eq!(text.lines().next(), original.lines().next());
+    assert!(text.contains("summary = \"An edited summary.\""), "{text}");
+    let changed: Vec<(&str, &str)> = original
+        .lines()
+        .zip(text.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        harness
+            .state()
+            .catalogue
+            .get("example-brain-mri")
+            .unwrap()
+            .summary,
+        "An edited summary."
+    );
+
+    // A bundled entry: copied as shipped into the folder, then edited there.
+    handle(&mut harness, Command::Select("adni".into()));
+    harness
+        .get_by_label("Copy to my catalogue and edit")
+        .click();
+    harness.run_steps(10);
+    let copy = std::fs::read_to_string(folder.join("adni.toml")).unwrap();
+    assert_eq!(
+        copy,
+        medatlas::catalogue::bundled_entry_text("adni").unwrap()
+    );
+    assert!(
+        harness
+            .state()
+            .catalogue
+            .get("adni")
+            .unwrap()
+            .origin
+            .is_user()
+    );
+    assert!(harness.state().edit.is_some());
+}
