@@ -16,6 +16,7 @@ const ORGLETT: &str = "10.1021/acs.orglett.9b00971";
 const FUSION: &str = "10.1145/3132847.3132886";
 const HINDAWI: &str = "10.1155/2014/413629";
 const ZENODO: &str = "10.5281/zenodo.11197460";
+const PHYSIONET: &str = "10.13026/249v-w155";
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(util::data(&format!("doi/{name}"))).unwrap()
@@ -261,6 +262,54 @@ fn a_zenodo_dataset_from_datacite_with_its_licence() {
             format!("GET /doi/{ZENODO}"),
             format!("GET /crossref/works/{ZENODO}"),
             format!("GET /datacite/dois/{ZENODO}")
+        ]
+    );
+}
+
+#[test]
+fn a_physionet_dataset_from_datacite() {
+    let server = registries(&[], &[(PHYSIONET, "datacite-physionet.json")]);
+    let record = client(&server).fetch(PHYSIONET).unwrap();
+    assert_eq!(record.source, Source::DataCite);
+    assert_eq!(record.kind, Kind::Dataset);
+    assert_eq!(
+        record.title,
+        "Bridge2AI-Voice: An ethically-sourced, diverse voice dataset linked to health information"
+    );
+    assert_eq!(
+        record.authors,
+        [
+            "Johnson, A.",
+            "Bélisle-Pipon, J.-C.",
+            "Dorr, D.",
+            "Ghosh, S.",
+            "Payne, P.",
+            "Powell, M.",
+            "Rameau, A.",
+            "Ravitsky, V.",
+            "Sigaras, A.",
+            "Elemento, O.",
+            "Bensoussan, Y."
+        ]
+    );
+    assert_eq!(record.doi.as_deref(), Some(PHYSIONET));
+    assert_eq!(record.publisher.as_deref(), Some("PhysioNet"));
+    assert_eq!(record.container.as_deref(), Some("PhysioNet"));
+    assert_eq!(record.year, Some(2025));
+    assert_eq!(
+        record.url.as_deref(),
+        Some("https://physionet.org/content/b2ai-voice/1.1/")
+    );
+    let c = record.citation();
+    assert_eq!((c.role.as_str(), c.kind.as_str()), ("dataset", "dataset"));
+    assert_valid_citation(&record);
+    // doi.org failed, Crossref does not know the DOI, DataCite does.
+    assert_eq!(
+        server.request_lines(),
+        [
+            format!("GET /doi/{PHYSIONET}"),
+            format!("GET /crossref/works/{PHYSIONET}"),
+            format!("GET /datacite/dois/{PHYSIONET}")
         ]
     );
 }

@@ -102,6 +102,48 @@ pub fn suggest(text: &str, vocab: &Vocabulary) -> Vec<Suggestion> {
     out
 }
 
+/// The least cosine similarity for a label the embedding model finds near the record's text.
+pub const NEAREST_MIN_COSINE: f32 = 0.35;
+
+/// Facet values whose label the embedding model finds nearest the record's `text`: for each
+/// suggested facet, the single nearest label at or above [`NEAREST_MIN_COSINE`], when the
+/// vocabulary words did not already suggest it (`already`). Each says so in `matched`.
+pub fn suggest_nearest(
+    text: &str,
+    vocab: &Vocabulary,
+    embedder: &dyn crate::embed::Embedder,
+    already: &[Suggestion],
+) -> Result<Vec<Suggestion>, crate::embed::EmbedError> {
+    let query = embedder.embed(text)?;
+    let mut out = Vec::new();
+    for name in SUGGESTED {
+        let terms: Vec<(&String, &String)> = vocab
+            .terms(name)
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "other" | "multiple" | "not-applicable"))
+            .map(|(key, term)| (key, &term.label))
+            .collect();
+        let labels: Vec<&str> = terms.iter().map(|(_, label)| label.as_str()).collect();
+        let vectors = embedder.embed_batch(&labels)?;
+        let best = terms
+            .iter()
+            .zip(&vectors)
+            .map(|((key, label), v)| (crate::embed::cosine(&query, v), *key, *label))
+            .filter(|(c, _, _)| *c >= NEAREST_MIN_COSINE)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((cosine, key, label)) = best
+            && !already.iter().any(|s| s.vocab == name && &s.value == key)
+        {
+            out.push(Suggestion {
+                vocab: name,
+                value: key.clone(),
+                matched: format!("nearest label \"{label}\" (cosine {cosine:.2})"),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The dataset's name from a title of the form "Name: what it is" (a colon after a short name).
 pub fn name_from_title(title: &str) -> Option<String> {
     let (head, rest) = title.split_once(':')?;
@@ -360,6 +402,30 @@ mod tests {
             !suggest("We detect objects", &vocab)
                 .iter()
                 .any(|s| s.value == "CT")
+        );
+    }
+
+    #[test]
+    fn the_embedding_model_suggests_the_nearest_labels_beyond_the_words() {
+        let vocab = bundled_vocabulary().unwrap();
+        let model = crate::embed::MiniLm::load().unwrap();
+        // No vocabulary word of a body part or modality occurs in this text.
+        let text = "Radiographs of the hand and wrist of children, used to estimate skeletal age";
+        let words = suggest(text, &vocab);
+        let nearest = suggest_nearest(text, &vocab, &model, &words).unwrap();
+        assert!(!nearest.is_empty());
+        for s in &nearest {
+            assert!(s.matched.starts_with("nearest label"), "{s:?}");
+            assert!(
+                !words
+                    .iter()
+                    .any(|w| w.vocab == s.vocab && w.value == s.value)
+            );
+        }
+        // The suggestions are the model's, made once: the same text gives the same ones.
+        assert_eq!(
+            nearest,
+            suggest_nearest(text, &vocab, &model, &words).unwrap()
         );
     }
 

@@ -144,6 +144,16 @@ pub fn run(
         record.abstract_text.as_deref().unwrap_or("")
     );
     let mut suggestions: Vec<Suggestion> = draft::suggest(&text, &catalogue.vocabulary);
+    // The embedding model's nearest labels, beyond the words found.
+    match medatlas::embed::MiniLm::load() {
+        Ok(model) => {
+            match draft::suggest_nearest(&text, &catalogue.vocabulary, &model, &suggestions) {
+                Ok(nearest) => suggestions.extend(nearest),
+                Err(e) => eprintln!("warning: no suggestions from the embedding model: {e}"),
+            }
+        }
+        Err(e) => eprintln!("warning: no suggestions from the embedding model: {e}"),
+    }
     if terminal && !request.yes && !request.json {
         let mut kept = Vec::new();
         for s in suggestions {

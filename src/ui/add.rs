@@ -5,6 +5,7 @@
 //! queries join the user's `queries.tsv`, and the window shows where the new entry ranks for each.
 
 use eframe::egui;
+use medatlas::catalogue::Vocabulary;
 use medatlas::catalogue::diagnostic::Diagnostic;
 use medatlas::catalogue::draft::{self, Suggestion};
 use medatlas::doi::{DoiClient, FetchOptions, Record};
@@ -12,6 +13,9 @@ use poll_promise::Promise;
 
 use super::app::App;
 use super::state::Command;
+
+/// A record and the facet values it suggests.
+pub type Prepared = (Record, Vec<Suggestion>);
 
 /// A query and the new entry's rank for it (1-based; `None` beyond the first 50).
 pub type QueryRank = (String, Option<usize>);
@@ -28,7 +32,7 @@ pub struct AddDialog {
     pub input: Input,
     pub doi: String,
     pub bibtex: String,
-    pub fetching: Option<Promise<Result<Record, String>>>,
+    pub fetching: Option<Promise<Result<Prepared, String>>>,
     pub record: Option<Record>,
     pub name: String,
     pub id: String,
@@ -44,52 +48,57 @@ pub struct AddDialog {
 }
 
 impl AddDialog {
-    /// Starts fetching the DOI in the background.
-    pub fn fetch(&mut self, ctx: &egui::Context, options: FetchOptions) {
+    /// Starts fetching the DOI in the background, with the suggestions.
+    pub fn fetch(&mut self, ctx: &egui::Context, options: FetchOptions, vocab: Vocabulary) {
         let doi = self.doi.trim().to_owned();
+        self.start(ctx, move || {
+            let record = DoiClient::new(options)
+                .and_then(|client| client.fetch(&doi))
+                .map_err(|e| e.to_string())?;
+            Ok(prepare(record, &vocab))
+        });
+    }
+
+    /// Reads the pasted BibTeX entry, and makes the suggestions, in the background.
+    pub fn read_bibtex(&mut self, ctx: &egui::Context, vocab: Vocabulary) {
+        let text = self.bibtex.clone();
+        self.start(ctx, move || {
+            let record = Record::from_bibtex(&text, "BibTeX entry pasted in the window")
+                .map_err(|e| e.to_string())?;
+            Ok(prepare(record, &vocab))
+        });
+    }
+
+    fn start(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce() -> Result<Prepared, String> + Send + 'static,
+    ) {
         let ctx = ctx.clone();
         self.error = None;
-        self.fetching = Some(Promise::spawn_thread("medatlas-doi", move || {
-            let result = DoiClient::new(options)
-                .and_then(|client| client.fetch(&doi))
-                .map_err(|e| e.to_string());
+        self.fetching = Some(Promise::spawn_thread("medatlas-add", move || {
+            let result = work();
             ctx.request_repaint();
             result
         }));
     }
 
-    /// Reads the pasted BibTeX entry.
-    pub fn read_bibtex(&mut self, app_vocab: &medatlas::catalogue::Vocabulary) {
-        match Record::from_bibtex(&self.bibtex, "BibTeX entry pasted in the window") {
-            Ok(record) => self.take(record, app_vocab),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    /// Shows a fetched or read record as the draft's form.
-    pub fn take(&mut self, record: Record, vocab: &medatlas::catalogue::Vocabulary) {
+    /// Shows a fetched or read record and its suggestions as the draft's form.
+    pub fn take(&mut self, record: Record, suggestions: Vec<Suggestion>) {
         self.name = draft::name_from_title(&record.title).unwrap_or_default();
         self.id = draft::slug(&self.name);
-        let text = format!(
-            "{} {}",
-            record.title,
-            record.abstract_text.as_deref().unwrap_or("")
-        );
-        self.suggestions = draft::suggest(&text, vocab)
-            .into_iter()
-            .map(|s| (s, true))
-            .collect();
+        self.suggestions = suggestions.into_iter().map(|s| (s, true)).collect();
         self.record = Some(record);
         self.error = None;
         self.problems.clear();
     }
 
-    fn poll(&mut self, vocab: &medatlas::catalogue::Vocabulary) {
+    fn poll(&mut self) {
         let ready = self.fetching.as_ref().and_then(|p| p.ready().cloned());
         if let Some(result) = ready {
             self.fetching = None;
             match result {
-                Ok(record) => self.take(record, vocab),
+                Ok((record, suggestions)) => self.take(record, suggestions),
                 Err(e) => self.error = Some(e),
             }
         }
@@ -111,6 +120,25 @@ impl AddDialog {
     }
 }
 
+/// The record's suggestions: vocabulary words in its title and abstract, then the embedding
+/// model's nearest labels (none when the model cannot be loaded).
+fn prepare(record: Record, vocab: &Vocabulary) -> Prepared {
+    let text = format!(
+        "{} {}",
+        record.title,
+        record.abstract_text.as_deref().unwrap_or("")
+    );
+    let mut suggestions = draft::suggest(&text, vocab);
+    match medatlas::embed::MiniLm::load() {
+        Ok(model) => match draft::suggest_nearest(&text, vocab, &model, &suggestions) {
+            Ok(nearest) => suggestions.extend(nearest),
+            Err(e) => tracing::warn!("no suggestions from the embedding model: {e}"),
+        },
+        Err(e) => tracing::warn!("no suggestions from the embedding model: {e}"),
+    }
+    (record, suggestions)
+}
+
 fn field_problems(ui: &mut egui::Ui, problems: &[String]) {
     for p in problems {
         ui.colored_label(ui.visuals().error_fg_color, p.as_str());
@@ -121,7 +149,7 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
     let vocab = app.catalogue.vocabulary.clone();
     let options = app.doi_options.clone();
     let Some(dialog) = &mut app.add else { return };
-    dialog.poll(&vocab);
+    dialog.poll();
     let mut open = true;
     egui::Window::new("Add dataset")
         .open(&mut open)
@@ -161,7 +189,7 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
                             )
                             .clicked()
                         {
-                            dialog.fetch(ctx, options.clone());
+                            dialog.fetch(ctx, options.clone(), vocab.clone());
                         }
                         if busy {
                             ui.spinner();
@@ -177,9 +205,15 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
                             .font(egui::TextStyle::Monospace),
                     )
                     .labelled_by(label.id);
-                    if ui.button("Read").clicked() {
-                        dialog.read_bibtex(&vocab);
-                    }
+                    let busy = dialog.fetching.is_some();
+                    ui.horizontal(|ui| {
+                        if ui.add_enabled(!busy, egui::Button::new("Read")).clicked() {
+                            dialog.read_bibtex(ctx, vocab.clone());
+                        }
+                        if busy {
+                            ui.spinner();
+                        }
+                    });
                 }
             }
             if let Some(error) = &dialog.error {

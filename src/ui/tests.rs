@@ -1087,7 +1087,11 @@ fn a_pasted_bibtex_entry_becomes_a_draft_and_problems_show_next_to_their_field()
     .unwrap();
     type_into(&mut harness, "One BibTeX entry:", &bib);
     harness.get_by_label("Read").click();
-    harness.run();
+    run_until(&mut harness, |app| {
+        app.add
+            .as_ref()
+            .is_some_and(|d| d.record.is_some() || d.error.is_some())
+    });
     assert!(harness.state().add.as_ref().unwrap().record.is_some());
     // An id that is not a slug is refused, next to the id field; fixed, the draft saves.
     type_into(&mut harness, "Dataset name:", "MC-MED");
