@@ -39,6 +39,8 @@ pub struct AddDialog {
     /// Each suggested value and whether it is kept.
     pub suggestions: Vec<(Suggestion, bool)>,
     pub queries: [String; 2],
+    /// Values the user added from the vocabulary, per facet of `edit::FACETS`.
+    pub chosen: Vec<Vec<String>>,
     /// The validator's problems with the draft, shown next to their fields.
     pub problems: Vec<Diagnostic>,
     /// A fetch or save failure, in words.
@@ -251,6 +253,50 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
                         .on_hover_text(format!("found \"{}\"", s.matched));
                 }
             });
+            ui.label("Add values from the vocabulary:");
+            if dialog.chosen.len() != super::edit::FACETS.len() {
+                dialog.chosen = vec![Vec::new(); super::edit::FACETS.len()];
+            }
+            egui::Grid::new("add_pickers")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (i, (name, _)) in super::edit::FACETS.iter().enumerate() {
+                        let label = ui.label(format!("{}:", name.noun()));
+                        ui.horizontal_wrapped(|ui| {
+                            let values = &mut dialog.chosen[i];
+                            let mut remove = None;
+                            for (j, v) in values.iter().enumerate() {
+                                if ui
+                                    .small_button(format!("{} ×", vocab.label(*name, v)))
+                                    .clicked()
+                                {
+                                    remove = Some(j);
+                                }
+                            }
+                            if let Some(j) = remove {
+                                values.remove(j);
+                            }
+                            let mut added: Option<String> = None;
+                            egui::ComboBox::from_id_salt(("add_pick", i))
+                                .selected_text("Add…")
+                                .show_ui(ui, |ui| {
+                                    for (key, term) in vocab.terms(*name) {
+                                        if !values.contains(key)
+                                            && ui.selectable_label(false, &term.label).clicked()
+                                        {
+                                            added = Some(key.clone());
+                                        }
+                                    }
+                                })
+                                .response
+                                .labelled_by(label.id);
+                            if let Some(key) = added {
+                                values.push(key);
+                            }
+                        });
+                        ui.end_row();
+                    }
+                });
             ui.label("Queries a colleague would type to find it (saved to your queries.tsv):");
             for (i, q) in dialog.queries.iter_mut().enumerate() {
                 let label = ui.label(format!("Query {}:", i + 1));

@@ -584,12 +584,24 @@ impl App {
             },
             checked: format!("{:04}-{:02}-{:02}", today.year, today.month, today.day),
         };
-        let kept: Vec<_> = dialog
+        let mut kept: Vec<_> = dialog
             .suggestions
             .iter()
             .filter(|(_, keep)| *keep)
             .map(|(s, _)| s.clone())
             .collect();
+        // Values the user picked from the vocabulary count like kept suggestions.
+        for ((name, _), values) in FACETS.iter().zip(&dialog.chosen) {
+            for v in values {
+                if !kept.iter().any(|s| s.vocab == *name && &s.value == v) {
+                    kept.push(medatlas::catalogue::draft::Suggestion {
+                        vocab: *name,
+                        value: v.clone(),
+                        matched: "chosen by the user".into(),
+                    });
+                }
+            }
+        }
         let entry = medatlas::catalogue::draft::draft(&input, &self.catalogue.vocabulary, &kept);
         let file = format!("{id}.toml");
         let text = match medatlas::catalogue::draft::to_toml(&entry) {

@@ -1050,6 +1050,10 @@ fn a_dataset_added_from_its_doi_is_saved_indexed_selected_and_ranked() {
     // The id follows the name only when asked: set it too.
     type_into(&mut harness, "Id:", "example-synthesis-set");
     type_into(&mut harness, "Query 1:", "Example Synthesis Set");
+    // A value the record did not suggest, picked from the vocabulary.
+    harness.state_mut().add.as_mut().unwrap().chosen[2] = vec!["human".into()];
+    harness.run();
+    harness.get_by_label("Human ×");
     harness.get_by_label("Save draft").click();
     // Saving reopens the engine over the new catalogue: a few more frames than usual.
     harness.run_steps(10);
@@ -1071,6 +1075,7 @@ fn a_dataset_added_from_its_doi_is_saved_indexed_selected_and_ranked() {
     );
     let entry = app.catalogue.get("example-synthesis-set").expect("indexed");
     assert!(entry.draft && entry.origin.is_user());
+    assert_eq!(entry.species, ["human"]);
     assert_eq!(app.state.selected.as_deref(), Some("example-synthesis-set"));
 }
 
