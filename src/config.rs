@@ -71,8 +71,7 @@ impl ConfigFile {
 
     /// `<config dir>/config.toml`, e.g. `~/.config/medatlas/config.toml` on Linux.
     pub fn default_location() -> Option<Self> {
-        directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-            .map(|d| ConfigFile::new(d.config_dir().join(FILE_NAME)))
+        crate::project_dirs().map(|d| ConfigFile::new(d.config_dir().join(FILE_NAME)))
     }
 
     /// The settings on file; the defaults when there is no file yet.

@@ -312,6 +312,46 @@ impl Record {
         }
     }
 
+    /// What a draft entry is made from: this record's citation, its abstract, its web address (else
+    /// the DOI's) as homepage and, when it was read from a web address, that address as source.
+    /// `None` when the record has neither a DOI nor a web address: a draft needs a homepage.
+    pub fn draft_input(
+        &self,
+        id: &str,
+        name: &str,
+        checked: &str,
+    ) -> Option<crate::catalogue::draft::DraftInput> {
+        let homepage = self
+            .url
+            .clone()
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .or_else(|| self.doi.as_ref().map(|d| format!("https://doi.org/{d}")))?;
+        let source = if self.source_url.starts_with("http") {
+            self.source_url.clone()
+        } else {
+            homepage.clone()
+        };
+        Some(crate::catalogue::draft::DraftInput {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            citation: self.citation(),
+            abstract_text: self.abstract_text.clone(),
+            homepage,
+            licence: self.licence.clone(),
+            source,
+            checked: checked.to_owned(),
+        })
+    }
+
+    /// The text facet values are suggested from: the title and the abstract.
+    pub fn suggestion_text(&self) -> String {
+        format!(
+            "{} {}",
+            self.title,
+            self.abstract_text.as_deref().unwrap_or("")
+        )
+    }
+
     /// A CSL-JSON item, as doi.org's content negotiation returns it.
     pub fn from_csl(value: &Value, source_url: &str) -> Result<Record, DoiError> {
         let doi = text(&value["DOI"]);
@@ -939,6 +979,20 @@ pub struct FetchOptions {
     pub min_interval: Duration,
     /// The longest `Retry-After` honoured, at most [`MAX_RETRY_WAIT`].
     pub max_retry_wait: Duration,
+}
+
+impl FetchOptions {
+    /// The real services, with the user's contact address (`medatlas config`) and answers cached
+    /// in the user's cache folder.
+    pub fn for_user() -> Self {
+        FetchOptions {
+            contact: crate::config::ConfigFile::default_location()
+                .and_then(|f| f.load().ok())
+                .and_then(|c| c.contact_email),
+            cache_dir: crate::project_dirs().map(|d| d.cache_dir().join("doi")),
+            ..FetchOptions::default()
+        }
+    }
 }
 
 impl Default for FetchOptions {

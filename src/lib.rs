@@ -31,5 +31,16 @@ pub mod store;
 pub mod writeup;
 pub mod zotero;
 
+/// The platform's folders for MedAtlas (data, cache, configuration), where it has them.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
+}
+
+/// The user's own judged queries (`queries.tsv` in the user data folder), read by `eval` by default
+/// and extended by the Add dataset window.
+pub fn user_queries_file() -> Option<std::path::PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("queries.tsv"))
+}
+
 /// The program's version, for About boxes and User-Agent strings.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

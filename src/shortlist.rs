@@ -398,8 +398,7 @@ impl ShortlistFile {
 
     /// `<data dir>/shortlists.toml`, e.g. `~/.local/share/medatlas/shortlists.toml` on Linux.
     pub fn default_location() -> Option<Self> {
-        directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-            .map(|d| ShortlistFile::new(d.data_dir().join(FILE_NAME)))
+        crate::project_dirs().map(|d| ShortlistFile::new(d.data_dir().join(FILE_NAME)))
     }
 
     /// Where the previous version is kept.

@@ -612,12 +612,8 @@ pub fn item(entry: &Entry, index: usize, options: ItemOptions) -> Option<Value> 
             entry.licence.label(),
             options,
         );
-        let d = crate::cite::Date::today();
         if let Some(map) = value.as_object_mut() {
-            map.insert(
-                "accessDate".into(),
-                format!("{:04}-{:02}-{:02}", d.year, d.month, d.day).into(),
-            );
+            map.insert("accessDate".into(), crate::cite::Date::today().iso().into());
         }
         return Some(value);
     }
@@ -801,8 +797,7 @@ impl SentFile {
 
     /// `<data dir>/zotero-sent.json`, next to the shortlists.
     pub fn default_location() -> Option<Self> {
-        directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-            .map(|d| SentFile::new(d.data_dir().join(SENT_FILE_NAME)))
+        crate::project_dirs().map(|d| SentFile::new(d.data_dir().join(SENT_FILE_NAME)))
     }
 
     /// The record; empty when there is no file yet.

@@ -144,6 +144,24 @@ pub fn suggest_nearest(
     Ok(out)
 }
 
+/// Every suggestion for `text`: the vocabulary's words found in it, then the embedding model's
+/// nearest labels (none, with the reason, when the model cannot be loaded or run).
+pub fn suggest_all(text: &str, vocab: &Vocabulary) -> (Vec<Suggestion>, Option<String>) {
+    let mut suggestions = suggest(text, vocab);
+    let nearest = crate::embed::MiniLm::load()
+        .and_then(|model| suggest_nearest(text, vocab, &model, &suggestions));
+    match nearest {
+        Ok(nearest) => {
+            suggestions.extend(nearest);
+            (suggestions, None)
+        }
+        Err(e) => (
+            suggestions,
+            Some(format!("no suggestions from the embedding model: {e}")),
+        ),
+    }
+}
+
 /// The dataset's name from a title of the form "Name: what it is" (a colon after a short name).
 pub fn name_from_title(title: &str) -> Option<String> {
     let (head, rest) = title.split_once(':')?;

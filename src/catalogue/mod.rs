@@ -68,8 +68,7 @@ impl LoadOptions {
 
 /// `<data dir>/catalogue`, e.g. `~/.local/share/medatlas/catalogue` on Linux.
 pub fn default_user_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-        .map(|dirs| dirs.data_dir().join("catalogue"))
+    crate::project_dirs().map(|dirs| dirs.data_dir().join("catalogue"))
 }
 
 /// The vocabulary compiled into the binary.
@@ -414,6 +413,17 @@ impl Catalogue {
             vocabulary,
             problems,
             files_read,
+        })
+    }
+
+    /// The entry with a citation of `doi` (DOIs compare without regard to case).
+    pub fn cited_by(&self, doi: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            e.citations.iter().any(|c| {
+                c.doi
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(doi))
+            })
         })
     }
 

@@ -131,6 +131,11 @@ impl Date {
         Date { year, month, day }
     }
 
+    /// The date as `YYYY-MM-DD`.
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
     pub fn month_name(self) -> &'static str {
         const NAMES: [&str; 12] = [
             "January",

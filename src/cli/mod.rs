@@ -473,11 +473,9 @@ fn warn_problems(catalogue: &Catalogue) {
 
 /// `queries.tsv` in the user data folder: the user's own judged queries.
 fn user_queries_file() -> anyhow::Result<PathBuf> {
-    let path = directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-        .map(|d| d.data_dir().join("queries.tsv"))
-        .ok_or_else(|| {
-            anyhow::anyhow!("this platform has no user data folder; give a queries file")
-        })?;
+    let path = medatlas::user_queries_file().ok_or_else(|| {
+        anyhow::anyhow!("this platform has no user data folder; give a queries file")
+    })?;
     if !path.exists() {
         anyhow::bail!(
             "no queries file given, and {} does not exist: write one (a line per query: the query, a \

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use medatlas::catalogue::draft::{self, DraftInput, Suggestion};
+use medatlas::catalogue::draft;
 use medatlas::catalogue::{Catalogue, VocabName};
 use medatlas::doi::{self, DoiClient, FetchOptions, Record};
 
@@ -25,39 +25,17 @@ pub struct Request {
     pub json: bool,
 }
 
-/// The client's options: the real services, or those named by `MEDATLAS_DOI_BASE`,
-/// `MEDATLAS_CROSSREF_BASE` and `MEDATLAS_DATACITE_BASE`; the contact address from
-/// `medatlas config`; answers cached in the cache folder.
+/// The client's options: the user's (contact address, cache), with the services' addresses
+/// from `MEDATLAS_DOI_BASE`, `MEDATLAS_CROSSREF_BASE` and `MEDATLAS_DATACITE_BASE` when set.
 fn fetch_options() -> FetchOptions {
     let env =
         |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    let contact = medatlas::config::ConfigFile::default_location()
-        .and_then(|f| f.load().ok())
-        .and_then(|c| c.contact_email);
     FetchOptions {
         doi_base: env("MEDATLAS_DOI_BASE", doi::DOI_BASE),
         crossref_base: env("MEDATLAS_CROSSREF_BASE", doi::CROSSREF_BASE),
         datacite_base: env("MEDATLAS_DATACITE_BASE", doi::DATACITE_BASE),
-        contact,
-        cache_dir: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-            .map(|d| d.cache_dir().join("doi")),
-        ..FetchOptions::default()
+        ..FetchOptions::for_user()
     }
-}
-
-/// The entry that already cites `doi` (DOIs compare without regard to case).
-fn cited_by<'c>(catalogue: &'c Catalogue, doi: &str) -> Option<&'c str> {
-    catalogue
-        .entries
-        .iter()
-        .find(|e| {
-            e.citations.iter().any(|c| {
-                c.doi
-                    .as_deref()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(doi))
-            })
-        })
-        .map(|e| e.id.as_str())
 }
 
 fn ask(question: &str) -> anyhow::Result<String> {
@@ -77,7 +55,7 @@ pub fn run(
     let record: Record = match (&request.doi, &request.bibtex) {
         (Some(input), None) => {
             let bare = doi::normalise(input)?;
-            if let Some(id) = cited_by(catalogue, &bare) {
+            if let Some(id) = catalogue.cited_by(&bare).map(|e| &e.id) {
                 eprintln!(
                     "error: {bare} is already in the catalogue, cited by \"{id}\" (medatlas show {id})"
                 );
@@ -97,7 +75,7 @@ pub fn run(
         _ => bail!("give --doi DOI or --bibtex FILE (or - for standard input)"),
     };
     if let Some(bare) = &record.doi
-        && let Some(id) = cited_by(catalogue, bare)
+        && let Some(id) = catalogue.cited_by(bare).map(|e| &e.id)
     {
         eprintln!(
             "error: {bare} is already in the catalogue, cited by \"{id}\" (medatlas show {id})"
@@ -127,32 +105,10 @@ pub fn run(
     if catalogue.get(&id).is_some() {
         bail!("the id \"{id}\" is taken; choose another with --id");
     }
-    let homepage = record
-        .url
-        .clone()
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .or_else(|| record.doi.as_ref().map(|d| format!("https://doi.org/{d}")))
-        .context("the record has no DOI and no web address: the draft needs a homepage")?;
-    let source = if record.source_url.starts_with("http") {
-        record.source_url.clone()
-    } else {
-        homepage.clone()
-    };
-    let text = format!(
-        "{} {}",
-        record.title,
-        record.abstract_text.as_deref().unwrap_or("")
-    );
-    let mut suggestions: Vec<Suggestion> = draft::suggest(&text, &catalogue.vocabulary);
-    // The embedding model's nearest labels, beyond the words found.
-    match medatlas::embed::MiniLm::load() {
-        Ok(model) => {
-            match draft::suggest_nearest(&text, &catalogue.vocabulary, &model, &suggestions) {
-                Ok(nearest) => suggestions.extend(nearest),
-                Err(e) => eprintln!("warning: no suggestions from the embedding model: {e}"),
-            }
-        }
-        Err(e) => eprintln!("warning: no suggestions from the embedding model: {e}"),
+    let (mut suggestions, warning) =
+        draft::suggest_all(&record.suggestion_text(), &catalogue.vocabulary);
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
     }
     if terminal && !request.yes && !request.json {
         let mut kept = Vec::new();
@@ -169,16 +125,9 @@ pub fn run(
         }
         suggestions = kept;
     }
-    let input = DraftInput {
-        id: id.clone(),
-        name,
-        citation: record.citation(),
-        abstract_text: record.abstract_text.clone(),
-        homepage,
-        licence: record.licence.clone(),
-        source,
-        checked: today(),
-    };
+    let input = record
+        .draft_input(&id, &name, &medatlas::cite::Date::today().iso())
+        .context("the record has no DOI and no web address: the draft needs a homepage")?;
     let entry = draft::draft(&input, &catalogue.vocabulary, &suggestions);
     if request.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&entry)?)?;
@@ -224,9 +173,4 @@ fn noun(v: VocabName) -> &'static str {
         VocabName::Tasks => "Task",
         _ => "Value",
     }
-}
-
-fn today() -> String {
-    let d = medatlas::cite::Date::today();
-    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }

@@ -65,8 +65,7 @@ pub enum Location {
 impl Location {
     /// `<cache dir>/store.sqlite3`, e.g. `~/.cache/medatlas/store.sqlite3` on Linux.
     pub fn default_file() -> Option<Location> {
-        directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-            .map(|d| Location::File(d.cache_dir().join("store.sqlite3")))
+        crate::project_dirs().map(|d| Location::File(d.cache_dir().join("store.sqlite3")))
     }
 }
 

@@ -122,21 +122,11 @@ impl AddDialog {
     }
 }
 
-/// The record's suggestions: vocabulary words in its title and abstract, then the embedding
-/// model's nearest labels (none when the model cannot be loaded).
+/// The record and its suggestions (see `draft::suggest_all`).
 fn prepare(record: Record, vocab: &Vocabulary) -> Prepared {
-    let text = format!(
-        "{} {}",
-        record.title,
-        record.abstract_text.as_deref().unwrap_or("")
-    );
-    let mut suggestions = draft::suggest(&text, vocab);
-    match medatlas::embed::MiniLm::load() {
-        Ok(model) => match draft::suggest_nearest(&text, vocab, &model, &suggestions) {
-            Ok(nearest) => suggestions.extend(nearest),
-            Err(e) => tracing::warn!("no suggestions from the embedding model: {e}"),
-        },
-        Err(e) => tracing::warn!("no suggestions from the embedding model: {e}"),
+    let (suggestions, warning) = draft::suggest_all(&record.suggestion_text(), vocab);
+    if let Some(warning) = warning {
+        tracing::warn!("{warning}");
     }
     (record, suggestions)
 }
@@ -262,38 +252,14 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
                 .show(ui, |ui| {
                     for (i, (name, _)) in super::edit::FACETS.iter().enumerate() {
                         let label = ui.label(format!("{}:", name.noun()));
-                        ui.horizontal_wrapped(|ui| {
-                            let values = &mut dialog.chosen[i];
-                            let mut remove = None;
-                            for (j, v) in values.iter().enumerate() {
-                                if ui
-                                    .small_button(format!("{} ×", vocab.label(*name, v)))
-                                    .clicked()
-                                {
-                                    remove = Some(j);
-                                }
-                            }
-                            if let Some(j) = remove {
-                                values.remove(j);
-                            }
-                            let mut added: Option<String> = None;
-                            egui::ComboBox::from_id_salt(("add_pick", i))
-                                .selected_text("Add…")
-                                .show_ui(ui, |ui| {
-                                    for (key, term) in vocab.terms(*name) {
-                                        if !values.contains(key)
-                                            && ui.selectable_label(false, &term.label).clicked()
-                                        {
-                                            added = Some(key.clone());
-                                        }
-                                    }
-                                })
-                                .response
-                                .labelled_by(label.id);
-                            if let Some(key) = added {
-                                values.push(key);
-                            }
-                        });
+                        super::edit::facet_values_ui(
+                            ui,
+                            &vocab,
+                            *name,
+                            label.id,
+                            &mut dialog.chosen[i],
+                            ("add_pick", i),
+                        );
                         ui.end_row();
                     }
                 });

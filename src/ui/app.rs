@@ -66,17 +66,9 @@ impl Deps {
             zotero_url: std::env::var("MEDATLAS_ZOTERO_URL")
                 .unwrap_or_else(|_| medatlas::zotero::DEFAULT_BASE_URL.to_owned()),
             zotero_sent: medatlas::zotero::SentFile::default_location(),
-            doi_options: medatlas::doi::FetchOptions {
-                contact: medatlas::config::ConfigFile::default_location()
-                    .and_then(|f| f.load().ok())
-                    .and_then(|c| c.contact_email),
-                cache_dir: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-                    .map(|d| d.cache_dir().join("doi")),
-                ..Default::default()
-            },
+            doi_options: medatlas::doi::FetchOptions::for_user(),
             user_dir: medatlas::catalogue::default_user_dir(),
-            queries_file: directories::ProjectDirs::from("org", "MedAtlas", "medatlas")
-                .map(|d| d.data_dir().join("queries.tsv")),
+            queries_file: medatlas::user_queries_file(),
             config_file: medatlas::config::ConfigFile::default_location(),
         }
     }
@@ -544,13 +536,7 @@ impl App {
         };
         let fail = |dialog: &mut AddDialog, why: String| dialog.error = Some(why);
         if let Some(doi) = &record.doi
-            && let Some(e) = self.catalogue.entries.iter().find(|e| {
-                e.citations.iter().any(|c| {
-                    c.doi
-                        .as_deref()
-                        .is_some_and(|d| d.eq_ignore_ascii_case(doi))
-                })
-            })
+            && let Some(e) = self.catalogue.cited_by(doi)
         {
             return fail(
                 dialog,
@@ -561,28 +547,12 @@ impl App {
         if self.catalogue.get(&id).is_some() {
             return fail(dialog, format!("the id \"{id}\" is taken: choose another"));
         }
-        let Some(homepage) = record
-            .url
-            .clone()
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-            .or_else(|| record.doi.as_ref().map(|d| format!("https://doi.org/{d}")))
-        else {
+        let Some(input) = record.draft_input(
+            &id,
+            dialog.name.trim(),
+            &medatlas::cite::Date::today().iso(),
+        ) else {
             return fail(dialog, "the record has no DOI and no web address".into());
-        };
-        let today = medatlas::cite::Date::today();
-        let input = medatlas::catalogue::draft::DraftInput {
-            id: id.clone(),
-            name: dialog.name.trim().to_owned(),
-            citation: record.citation(),
-            abstract_text: record.abstract_text.clone(),
-            homepage: homepage.clone(),
-            licence: record.licence.clone(),
-            source: if record.source_url.starts_with("http") {
-                record.source_url.clone()
-            } else {
-                homepage
-            },
-            checked: format!("{:04}-{:02}-{:02}", today.year, today.month, today.day),
         };
         let mut kept: Vec<_> = dialog
             .suggestions

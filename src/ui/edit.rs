@@ -84,40 +84,14 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
                 ui.end_row();
                 for (i, (name, _)) in FACETS.iter().enumerate() {
                     let label = ui.label(format!("{}:", name.noun()));
-                    ui.horizontal_wrapped(|ui| {
-                        let values = &mut dialog.facets[i];
-                        let mut remove = None;
-                        for (j, v) in values.iter().enumerate() {
-                            if ui
-                                .small_button(format!("{} ×", vocab.label(*name, v)))
-                                .on_hover_text("Remove")
-                                .clicked()
-                            {
-                                remove = Some(j);
-                            }
-                        }
-                        if let Some(j) = remove {
-                            values.remove(j);
-                        }
-                        let mut added: Option<String> = None;
-                        egui::ComboBox::from_id_salt(("edit_add", i))
-                            .selected_text("Add…")
-                            .show_ui(ui, |ui| {
-                                for (key, term) in vocab.terms(*name) {
-                                    if !values.contains(key)
-                                        && ui.selectable_label(false, &term.label).clicked()
-                                    {
-                                        added = Some(key.clone());
-                                    }
-                                }
-                            })
-                            .response
-                            .labelled_by(label.id)
-                            .on_hover_text(format!("Add a {} value", name.noun()));
-                        if let Some(key) = added {
-                            values.push(key);
-                        }
-                    });
+                    facet_values_ui(
+                        ui,
+                        &vocab,
+                        *name,
+                        label.id,
+                        &mut dialog.facets[i],
+                        ("edit_add", i),
+                    );
                     ui.end_row();
                 }
             });
@@ -140,4 +114,46 @@ pub fn window_ui(app: &mut App, ctx: &egui::Context, commands: &mut Vec<Command>
     if !open {
         app.edit = None;
     }
+}
+
+/// A facet's values as removable chips, and a picker that adds any other value of the vocabulary.
+pub fn facet_values_ui(
+    ui: &mut egui::Ui,
+    vocab: &medatlas::catalogue::Vocabulary,
+    name: VocabName,
+    label: egui::Id,
+    values: &mut Vec<String>,
+    salt: impl std::hash::Hash + std::fmt::Debug,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let mut remove = None;
+        for (j, v) in values.iter().enumerate() {
+            if ui
+                .small_button(format!("{} ×", vocab.label(name, v)))
+                .on_hover_text("Remove")
+                .clicked()
+            {
+                remove = Some(j);
+            }
+        }
+        if let Some(j) = remove {
+            values.remove(j);
+        }
+        let mut added: Option<String> = None;
+        egui::ComboBox::from_id_salt(salt)
+            .selected_text("Add…")
+            .show_ui(ui, |ui| {
+                for (key, term) in vocab.terms(name) {
+                    if !values.contains(key) && ui.selectable_label(false, &term.label).clicked() {
+                        added = Some(key.clone());
+                    }
+                }
+            })
+            .response
+            .labelled_by(label)
+            .on_hover_text(format!("Add a {} value", name.noun()));
+        if let Some(key) = added {
+            values.push(key);
+        }
+    });
 }
